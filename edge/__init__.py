@@ -1,0 +1,1 @@
+"""The register agent: API, pages, checkout saga, shift, SQLite, MQTT sync and the technician console."""
