@@ -1,0 +1,1 @@
+"""The console's screens, one module each; the app switches between them as modes."""
