@@ -1,0 +1,1 @@
+"""Device emulators (ATOL Web Server, ESC/POS printer, ZVT terminal): standalone servers and in-process fixtures."""
