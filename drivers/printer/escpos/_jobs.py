@@ -1,0 +1,81 @@
+"""Which print job ids went to the printer: ``sent`` before the first byte, ``printed`` once confirmed.
+
+An append-only JSON-lines file (fsynced) keeps them across restarts; it is compacted to the newest
+``max_entries`` ids when it grows past twice that, so it stays small on an SD card.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import OrderedDict
+from enum import StrEnum
+from pathlib import Path
+
+
+class JobState(StrEnum):
+    SENT = "sent"  # bytes may have reached the printer; the outcome was not confirmed
+    PRINTED = "printed"
+
+
+class JobStore:
+    def __init__(self, path: Path | None = None, *, max_entries: int = 2000) -> None:
+        self.path = path
+        self.max_entries = max_entries
+        self._states: OrderedDict[str, JobState] = OrderedDict()
+        self._lines = 0
+        if path is not None and path.exists():
+            self._load(path)
+
+    def _load(self, path: Path) -> None:
+        with path.open(encoding="utf-8") as fh:
+            for raw in fh:
+                self._lines += 1
+                try:
+                    record = json.loads(raw)
+                    job_id, state = str(record["id"]), JobState(record["state"])
+                except (ValueError, KeyError, TypeError):
+                    continue  # a torn last line after a power cut
+                self._remember(job_id, state)
+
+    def state(self, job_id: str) -> JobState | None:
+        return self._states.get(job_id)
+
+    def mark_sent(self, job_id: str) -> None:
+        self._record(job_id, JobState.SENT)
+
+    def mark_printed(self, job_id: str) -> None:
+        self._record(job_id, JobState.PRINTED)
+
+    def __len__(self) -> int:
+        return len(self._states)
+
+    def _remember(self, job_id: str, state: JobState) -> None:
+        self._states[job_id] = state
+        self._states.move_to_end(job_id)
+        while len(self._states) > self.max_entries:
+            self._states.popitem(last=False)
+
+    def _record(self, job_id: str, state: JobState) -> None:
+        self._remember(job_id, state)
+        if self.path is None:
+            return
+        if self._lines >= 2 * self.max_entries:
+            self._compact(self.path)
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"id": job_id, "state": state.value}, ensure_ascii=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        self._lines += 1
+
+    def _compact(self, path: Path) -> None:
+        tmp = path.with_name(path.name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            for job_id, state in self._states.items():
+                fh.write(json.dumps({"id": job_id, "state": state.value}, ensure_ascii=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        self._lines = len(self._states)
