@@ -1,0 +1,1 @@
+"""The register's SQLite database: engine and sessions, tables, the outbox writer and migrations."""

@@ -1,0 +1,1 @@
+"""People on the register: device token, cashier sessions opened by PIN, roles, manager approval, audit."""

@@ -1,0 +1,136 @@
+"""Checkout endpoints: pay (cash, card, points; split), payment progress, fiscalize/resolve, print, refund."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from drivers.errors import DeviceError
+from edge.domain.auth.services import SELLERS, approve, require
+from edge.domain.checkout._common import device_failed, remember_problem
+from edge.domain.checkout.fiscal import fiscalize
+from edge.domain.checkout.receipts import printable_receipt
+from edge.domain.checkout.recovery import resolve_open_entries
+from edge.domain.checkout.refunds import refund
+from edge.domain.checkout.schemas import PayIn, PayOut, RefundIn, StepOut
+from edge.domain.checkout.tenders import pay
+from edge.domain.deps import CurrentActor, IdempotencyKey, Rt, approval_pin
+from edge.domain.envelope import Data
+from edge.domain.orders.repo import fetch_order, fiscal_info, order_out, payment_out
+from edge.domain.orders.schemas import PaymentOut
+from edge.domain.orders.services import get_order
+from edge.problems import Problem, conflict, not_found
+from protocols.ids import uuid7
+
+
+class CheckoutController(Controller):
+    path = "/orders/{order_id:str}"
+    tags = ("checkout",)
+
+    @post("/pay", operation_id="payOrder", status_code=HTTP_201_CREATED)
+    async def pay(
+        self,
+        rt: Rt,
+        actor: CurrentActor,
+        order_id: FromPath[str],
+        data: JSONBody[PayIn],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Data[PayOut]:
+        """Take one tender. Cash returns the change; a card runs on the terminal (poll
+        ``GET /orders/{id}/payments/{payment_id}`` for its prompts, passing your own ``payment_id``).
+        When the order is paid in full it is fiscalized, printed, sent to the kitchen and the drawer opens."""
+        require(actor, SELLERS, "taking payments")
+        return Data(await pay(rt, actor, order_id, data, idempotency_key))
+
+    @get("/payments", operation_id="listPayments")
+    async def payments(self, rt: Rt, actor: CurrentActor, order_id: FromPath[str]) -> Data[list[PaymentOut]]:
+        """Every payment of the order with its status and the terminal's prompts."""
+        async with rt.db.read() as conn:
+            rec = await fetch_order(conn, order_id)
+        return Data([payment_out(p, rt.card_prompts.get(p.id)) for p in rec.payments])
+
+    @get("/payments/{payment_id:str}", operation_id="getPayment")
+    async def payment(
+        self, rt: Rt, actor: CurrentActor, order_id: FromPath[str], payment_id: FromPath[str]
+    ) -> Data[PaymentOut]:
+        """One payment; while ``pending`` its ``messages`` are the terminal's live prompts."""
+        async with rt.db.read() as conn:
+            rec = await fetch_order(conn, order_id)
+        for p in rec.payments:
+            if p.id == payment_id:
+                return Data(payment_out(p, rt.card_prompts.get(p.id)))
+        prompts = rt.card_prompts.get(payment_id)
+        if prompts is not None:
+            raise Problem(404, "not_found", "Payment not started yet", "the payment is not recorded yet")
+        raise not_found("Payment", payment_id)
+
+    @post("/fiscalize", operation_id="fiscalizeOrder", status_code=HTTP_200_OK)
+    async def fiscalize(self, rt: Rt, actor: CurrentActor, order_id: FromPath[str]) -> Data[StepOut]:
+        """Resolve the order's unknown device outcomes through the devices, then fiscalize it if it is paid."""
+        require(actor, SELLERS, "fiscalizing")
+        warnings: list[str] = []
+        async with rt.order_lock(order_id):
+            left = await resolve_open_entries(rt, order_id)
+            if left:
+                raise Problem(
+                    503, "outcome_unknown", "Still unresolved", "The device could not say what happened yet; try again"
+                )
+            async with rt.db.begin() as conn:
+                rec = await fetch_order(conn, order_id)
+            if rec.status == "paid":
+                warnings = await fiscalize(rt, order_id)
+            elif rec.status not in ("fiscalized", "draft", "paying"):
+                raise conflict("not_paid", "Nothing to fiscalize", f"the order is {rec.status}")
+        await rt.notify_sync()
+        return Data(StepOut(order=await get_order(rt, order_id), warnings=warnings))
+
+    @post("/print", operation_id="printReceipt", status_code=HTTP_200_OK)
+    async def print_receipt(self, rt: Rt, actor: CurrentActor, order_id: FromPath[str]) -> Data[StepOut]:
+        """Finish a receipt the fiscal registrar did not print (continue_print), or print a copy."""
+        require(actor, SELLERS, "printing")
+        async with rt.db.begin() as conn:
+            rec = await fetch_order(conn, order_id)
+        info = fiscal_info(rec.row.fiscal_document)
+        if info is None:
+            raise conflict("not_fiscalized", "No receipt yet", "the order has no receipt to print")
+        warnings: list[str] = []
+        try:
+            if info.kind != "nonFiscal" and rt.devices.fiscal is not None:
+                if rec.row.receipt_printed:
+                    await rt.devices.fiscal.print_last_receipt_copy()
+                else:
+                    await rt.devices.fiscal.continue_print()
+            elif rt.devices.printer is not None:
+                receipt = printable_receipt(rec, rt.settings.app.location_name, info, open_drawer=False)
+                copy = dataclasses.replace(receipt, job_id=f"{receipt.job_id}:copy:{uuid7()}", title="КОПИЯ ЧЕКА")
+                await rt.devices.printer.print_receipt(copy)
+            else:
+                raise Problem(503, "unavailable", "No printer", "The register has no printer configured")
+        except DeviceError as exc:
+            problem = device_failed(rt, "printer" if info.kind == "nonFiscal" else "fiscal", exc, "printing")
+            await remember_problem(rt, order_id, problem)
+            raise problem from exc
+        await remember_problem(rt, order_id, None, receipt_printed=True)
+        async with rt.db.begin() as conn:
+            rec = await fetch_order(conn, order_id)
+        return Data(StepOut(order=order_out(rec), warnings=warnings))
+
+    @post("/refund", operation_id="refundOrder", status_code=HTTP_201_CREATED)
+    async def refund(
+        self,
+        request: Request[Any, Any, Any],
+        rt: Rt,
+        actor: CurrentActor,
+        order_id: FromPath[str],
+        data: JSONBody[RefundIn],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Data[StepOut]:
+        """Refund all or some lines (manager PIN): card back to the card, cash out of the drawer, a sellReturn receipt."""
+        require(actor, SELLERS, "refunds")
+        approver = await approve(rt, actor, approval_pin(request, data.approval_pin), "a refund")
+        await refund(rt, actor, approver, order_id, data, idempotency_key)
+        return Data(StepOut(order=await get_order(rt, order_id), warnings=[]))

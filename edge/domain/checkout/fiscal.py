@@ -1,0 +1,284 @@
+"""Fiscalization of a fully paid order and the steps after it (receipt, kitchen ticket, drawer).
+
+The request uuid and the FN's last document number are journaled before the receipt is sent; a lost
+answer is resolved with ``fiscal.resolve`` (same uuid, then the FN). When the FN cannot take the receipt
+at all (blocked, expired, shift over 24 h), card payments are reversed and the order is a draft again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+import structlog
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from drivers.base import FiscalDocument, FiscalOutcomeKind, FiscalRegistrar, PendingFiscal, ReceiptKind
+from drivers.errors import (
+    DeviceError,
+    FiscalStorageBlocked,
+    FiscalStorageExpired,
+    OutcomeUnknown,
+    ShiftClosed,
+    ShiftExpired,
+)
+from edge.db.outbox import append_event, header
+from edge.domain.checkout import journal
+from edge.domain.checkout._common import (
+    device_failed,
+    get_state,
+    operator_for,
+    remember_problem,
+    set_state,
+    timed,
+)
+from edge.domain.checkout.card import fetch_entry
+from edge.domain.checkout.receipts import document_info, kitchen_ticket, printable_receipt, sell_receipt
+from edge.domain.checkout.reversal import undo_payments
+from edge.domain.orders.repo import fetch_order, touch
+from edge.domain.runtime import Runtime
+from edge.domain.shifts.services import open_fiscal_shift
+from edge.problems import Problem, conflict
+from protocols.codec import encode
+from protocols.events import FiscalDocumentInfo, KitchenStatusChanged, OrderFiscalized
+from protocols.ids import utcnow, uuid7
+
+log = structlog.get_logger("edge.checkout.fiscal")
+IMPOSSIBLE = (FiscalStorageBlocked, FiscalStorageExpired, ShiftExpired)
+
+
+async def commit_fiscalized(
+    rt: Runtime, order_id: str, entry_id: str | None, info: FiscalDocumentInfo, doc: FiscalDocument | None
+) -> None:
+    async with rt.db.begin() as conn:
+        rec = await fetch_order(conn, order_id)
+        if rec.status == "fiscalized":
+            return
+        values: dict[str, object] = {
+            "status": "fiscalized",
+            "fiscal_document": encode(info),
+            "lock_reason": None,
+            "last_problem": None,
+            "receipt_printed": bool(doc is not None and not doc.not_printed),
+        }
+        if rec.row.kitchen_status == "created":
+            values["kitchen_status"] = "confirmed"
+        await touch(conn, order_id, **values)
+        if entry_id is not None:
+            await journal.settle(conn, entry_id, "done", doc)
+        await append_event(conn, OrderFiscalized(**header(), order_id=uuid.UUID(order_id), document=info))
+        if rec.row.kitchen_status == "created":
+            await append_event(
+                conn,
+                KitchenStatusChanged(**header(), order_id=uuid.UUID(order_id), status="confirmed", previous="created"),
+            )
+    rt.metrics.orders.labels(status="fiscalized").inc()
+
+
+async def _non_fiscal(rt: Runtime, order_id: str) -> None:
+    async with rt.db.begin() as conn:
+        number = int(await get_state(conn, "nonfiscal_number") or 0) + 1
+        await set_state(conn, "nonfiscal_number", str(number))
+        rec = await fetch_order(conn, order_id)
+    info = FiscalDocumentInfo(
+        kind="nonFiscal", document_number=number, document_sign="", document_datetime=utcnow(), total=rec.row.total
+    )
+    await commit_fiscalized(rt, order_id, None, info, None)
+
+
+async def _open_journal(rt: Runtime, fiscal: FiscalRegistrar, order_id: str, total: int) -> tuple[str, uuid.UUID]:
+    with timed(rt, "fiscal_last_document"):
+        last_fd = await fiscal.last_document_number()
+    request_id = uuid7()
+    async with rt.db.begin() as conn:
+        entry_id = await journal.open_entry(
+            conn,
+            device="fiscal",
+            kind="sell",
+            request_id=str(request_id),
+            order_id=order_id,
+            amount=total,
+            last_known_fd=last_fd,
+        )
+        await touch(conn, order_id, status="fiscalizing")
+    return entry_id, request_id
+
+
+async def settle_fiscal_outcome(
+    rt: Runtime, fiscal: FiscalRegistrar, entry: Row[Any], order_id: str
+) -> FiscalDocument | None:
+    """Resolve a sell whose answer was lost. Registered → committed; not registered → the order is paid
+    again (a new request may go); unknown → the order stays locked."""
+    pending = PendingFiscal(
+        request_id=uuid.UUID(entry.request_id),
+        kind=ReceiptKind.SELL,
+        total=entry.amount or 0,
+        last_known_document_number=entry.last_known_fd or 0,
+        started_at=entry.created_at,
+    )
+    try:
+        outcome = await fiscal.resolve(pending)
+    except DeviceError as exc:
+        device_failed(rt, "fiscal", exc)
+        outcome = None
+    if outcome is not None and outcome.kind is FiscalOutcomeKind.REGISTERED and outcome.document is not None:
+        await commit_fiscalized(rt, order_id, entry.id, document_info(outcome.document, "sell"), outcome.document)
+        return outcome.document
+    async with rt.db.begin() as conn:
+        if outcome is not None and outcome.kind is FiscalOutcomeKind.NOT_REGISTERED:
+            await journal.settle(conn, entry.id, "failed", error=outcome.detail or "not registered")
+            await touch(conn, order_id, status="paid", lock_reason=None)
+        else:
+            await journal.settle(conn, entry.id, "unknown", error=outcome.detail if outcome else "device unreachable")
+            await touch(
+                conn,
+                order_id,
+                lock_reason="The receipt may have been fiscalized; waiting to read the fiscal storage before going on",
+            )
+    return None
+
+
+async def fiscalize(rt: Runtime, order_id: str) -> list[str]:
+    """Fiscalize a fully paid order, then print, send the kitchen ticket and open the drawer.
+
+    Returns warnings from the after-steps (printing problems do not undo a sale)."""
+    async with rt.db.begin() as conn:
+        rec = await fetch_order(conn, order_id)
+    if rec.status == "fiscalized":
+        return []
+    if rec.status != "paid":
+        raise conflict("not_paid", "The order is not fully paid", f"order {rec.row.number} is {rec.status}")
+    if not rt.settings.app.fiscal:
+        with timed(rt, "fiscalize"):
+            await _non_fiscal(rt, order_id)
+        return await after_fiscal(rt, order_id)
+    fiscal = rt.devices.fiscal
+    if fiscal is None:
+        problem = Problem(503, "unavailable", "No fiscal registrar", "The register has no fiscal registrar configured")
+        await remember_problem(rt, order_id, problem)
+        raise problem
+    for attempt in range(2):
+        try:
+            entry_id, request_id = await _open_journal(rt, fiscal, order_id, rec.row.total)
+        except DeviceError as exc:
+            problem = device_failed(rt, "fiscal", exc, "fiscalizing")
+            await remember_problem(rt, order_id, problem)
+            raise problem from exc
+        rt.crash.hit("after_fiscal_journal")
+        async with rt.db.begin() as conn:
+            rec = await fetch_order(conn, order_id)
+            receipt = sell_receipt(rec, await operator_for(conn, rec.row.cashier_id), rt.settings.app.taxation_type)
+        try:
+            with timed(rt, "fiscalize"):
+                doc = await fiscal.register_receipt(receipt, request_id)
+        except OutcomeUnknown as exc:
+            device_failed(rt, "fiscal", exc)
+            async with rt.db.begin() as conn:
+                entry = await _entry(conn, entry_id)
+            if await settle_fiscal_outcome(rt, fiscal, entry, order_id) is not None:
+                break
+            async with rt.db.begin() as conn:
+                rec = await fetch_order(conn, order_id)
+            if rec.status == "paid" and attempt == 0:
+                continue
+            raise Problem(
+                503, "outcome_unknown", "The fiscal outcome is unknown", "The order stays locked; retry fiscalize"
+            ) from exc
+        except ShiftClosed as exc:
+            await _fail_entry(rt, entry_id, order_id, exc)
+            if attempt == 0 and await _reopen_shift(rt, fiscal):
+                continue
+            problem = device_failed(rt, "fiscal", exc, "fiscalizing")
+            await remember_problem(rt, order_id, problem)
+            raise problem from exc
+        except IMPOSSIBLE as exc:
+            await _fail_entry(rt, entry_id, order_id, exc)
+            problem = device_failed(rt, "fiscal", exc, "the receipt cannot be fiscalized")
+            await undo_payments(rt, order_id, problem)
+            raise problem from exc
+        except DeviceError as exc:
+            await _fail_entry(rt, entry_id, order_id, exc)
+            problem = device_failed(rt, "fiscal", exc, "fiscalizing")
+            await remember_problem(rt, order_id, problem)
+            raise problem from exc
+        await commit_fiscalized(rt, order_id, entry_id, document_info(doc, "sell"), doc)
+        break
+    rt.crash.hit("after_fiscal_commit")
+    return await after_fiscal(rt, order_id)
+
+
+async def _entry(conn: AsyncConnection, entry_id: str) -> Row[Any]:
+    return await fetch_entry(conn, entry_id)
+
+
+async def _fail_entry(rt: Runtime, entry_id: str, order_id: str, exc: DeviceError) -> None:
+    async with rt.db.begin() as conn:
+        await journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
+        await touch(conn, order_id, status="paid")
+
+
+async def _reopen_shift(rt: Runtime, fiscal: FiscalRegistrar) -> bool:
+    """The fiscal shift closed under an open register shift (a Z on the device): open it and go on."""
+    try:
+        await open_fiscal_shift(rt, fiscal, None)
+    except (DeviceError, Problem) as exc:
+        log.warning("fiscal_shift_reopen_failed", error=str(exc))
+        return False
+    return True
+
+
+async def after_fiscal(rt: Runtime, order_id: str) -> list[str]:
+    """Receipt paper, kitchen ticket and drawer: each journaled, none of them can undo the sale."""
+    warnings: list[str] = []
+    async with rt.db.begin() as conn:
+        rec = await fetch_order(conn, order_id)
+    info = msgspec.json.decode(rec.row.fiscal_document, type=FiscalDocumentInfo) if rec.row.fiscal_document else None
+    cash = any(p.method == "cash" for p in rec.approved_payments())
+    printer = rt.devices.printer
+    fiscal_printed = info is not None and info.kind != "nonFiscal" and rec.row.receipt_printed
+    if info is not None and info.kind != "nonFiscal" and not rec.row.receipt_printed:
+        warnings.append("The fiscal receipt did not print: fix the paper and press Print")
+    drawer_by_printer = False
+    if not fiscal_printed and (info is None or info.kind == "nonFiscal") and printer is not None:
+        receipt = printable_receipt(
+            rec, rt.settings.app.location_name, info, open_drawer=cash and rt.devices.drawer is None
+        )
+        drawer_by_printer = receipt.open_drawer
+        ok = await _device_step(
+            rt, order_id, "printer", "receipt", receipt.job_id, printer.print_receipt(receipt), warnings
+        )
+        if ok:
+            await remember_problem(rt, order_id, None, receipt_printed=True)
+    rt.crash.hit("after_print")
+    ticket = kitchen_ticket(rec)
+    if ticket is not None and printer is not None:
+        await _device_step(
+            rt, order_id, "printer", "kitchenTicket", ticket.job_id, printer.print_kitchen_ticket(ticket), warnings
+        )
+    drawer = rt.devices.drawer
+    if cash and drawer is not None and not drawer_by_printer:
+        await _device_step(rt, order_id, "drawer", "drawerOpen", f"{order_id}:drawer", drawer.open(), warnings)
+    return warnings
+
+
+async def _device_step(
+    rt: Runtime, order_id: str, device: str, kind: str, request_id: str, call: Any, warnings: list[str]
+) -> bool:
+    async with rt.db.begin() as conn:
+        entry_id = await journal.open_entry(conn, device=device, kind=kind, request_id=request_id, order_id=order_id)
+    try:
+        with timed(rt, kind):
+            result = await call
+    except DeviceError as exc:
+        problem = device_failed(rt, device, exc, kind)
+        warnings.append(f"{problem.title}: {problem.detail}")
+        async with rt.db.begin() as conn:
+            await journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
+        if kind == "receipt":
+            await remember_problem(rt, order_id, problem)
+        return False
+    async with rt.db.begin() as conn:
+        await journal.settle(conn, entry_id, "done", result)
+    return True

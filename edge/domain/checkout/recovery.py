@@ -1,0 +1,161 @@
+"""Start-up recovery: every device operation left pending or unknown is settled by asking the device,
+then sagas caught between steps are carried on (a fully paid order is fiscalized). Nothing is retried blind.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import structlog
+from sqlalchemy import Row, select, update
+
+from drivers.base import CardOutcome, FiscalOutcomeKind, PendingFiscal, ReceiptKind
+from drivers.errors import DeviceError
+from edge.db import models as m
+from edge.domain.checkout import journal
+from edge.domain.checkout.card import commit_sale_result, resolve_unknown
+from edge.domain.checkout.fiscal import fiscalize, settle_fiscal_outcome
+from edge.domain.checkout.reversal import _mark_reversed
+from edge.domain.orders.repo import fetch_order, touch
+from edge.domain.runtime import Runtime
+from edge.problems import Problem
+from protocols.ids import utcnow
+
+log = structlog.get_logger("edge.recovery")
+
+
+async def _terminal(rt: Runtime, entry: Row[Any]) -> None:
+    terminal = rt.devices.terminal
+    if terminal is None:
+        return
+    result = await resolve_unknown(rt, terminal, entry)
+    if entry.kind == "sale":
+        status = await commit_sale_result(rt, entry, result, [])
+        log.info("card_sale_resolved", order_id=entry.order_id, payment_id=entry.payment_id, status=status)
+        return
+    state = {CardOutcome.APPROVED: "done", CardOutcome.DECLINED: "failed"}.get(result.outcome, "unknown")
+    async with rt.db.begin() as conn:
+        await journal.settle(conn, entry.id, state, result)
+        if entry.kind == "reversal" and state == "done" and entry.payment_id:
+            await _mark_reversed(
+                conn, entry.order_id, entry.payment_id, entry.amount or 0, "reversal resolved at start-up"
+            )
+        if entry.kind == "refund" and state == "done" and entry.refund_id:
+            await conn.execute(
+                update(m.refunds)
+                .where(m.refunds.c.id == entry.refund_id, m.refunds.c.status == "pending")
+                .values(
+                    status="failed",
+                    detail="the card was refunded; the refund receipt was not issued",
+                    updated_at=utcnow(),
+                )
+            )
+            await touch(
+                conn,
+                entry.order_id,
+                lock_reason="A card refund went through without its refund receipt: issue it by hand",
+            )
+    log.info("card_operation_resolved", kind=entry.kind, order_id=entry.order_id, state=state)
+
+
+async def _fiscal(rt: Runtime, entry: Row[Any]) -> None:
+    fiscal = rt.devices.fiscal
+    if fiscal is None:
+        return
+    if entry.kind == "sell" and entry.order_id:
+        doc = await settle_fiscal_outcome(rt, fiscal, entry, entry.order_id)
+        log.info("fiscal_sell_resolved", order_id=entry.order_id, registered=doc is not None)
+        return
+    if entry.kind == "sellReturn":
+        outcome = await fiscal.resolve(
+            PendingFiscal(
+                request_id=uuid.UUID(entry.request_id),
+                kind=ReceiptKind.SELL_RETURN,
+                total=entry.amount or 0,
+                last_known_document_number=entry.last_known_fd or 0,
+                started_at=entry.created_at,
+            )
+        )
+        async with rt.db.begin() as conn:
+            if outcome.kind is FiscalOutcomeKind.REGISTERED:
+                await journal.settle(conn, entry.id, "done", outcome.document)
+                await touch(
+                    conn,
+                    entry.order_id,
+                    lock_reason="A refund receipt was issued but the refund was not recorded: check the order",
+                )
+            elif outcome.kind is FiscalOutcomeKind.NOT_REGISTERED:
+                await journal.settle(conn, entry.id, "failed", error="not registered")
+            else:
+                await journal.settle(conn, entry.id, "unknown", error=outcome.detail)
+        return
+    # shift and cash operations: the shift service reads the device's own state before acting again
+    async with rt.db.begin() as conn:
+        await journal.settle(
+            conn, entry.id, "failed", error="interrupted; the device state is read before the next operation"
+        )
+
+
+async def _other(rt: Runtime, entry: Row[Any]) -> None:
+    # a print or drawer kick interrupted by a crash: not repeated on its own (Print on the order does it)
+    async with rt.db.begin() as conn:
+        await journal.settle(conn, entry.id, "failed", error="interrupted by a restart")
+
+
+async def resolve_open_entries(rt: Runtime, order_id: str | None = None) -> int:
+    """Settle pending/unknown journal rows (of one order, or all); returns how many are still open."""
+    async with rt.db.begin() as conn:
+        entries = await journal.open_entries(conn, order_id)
+    for entry in entries:
+        try:
+            if entry.device == "terminal":
+                await _terminal(rt, entry)
+            elif entry.device == "fiscal":
+                await _fiscal(rt, entry)
+            else:
+                await _other(rt, entry)
+        except DeviceError as exc:
+            log.warning("resolve_failed", entry_id=entry.id, device=entry.device, error=exc.message)
+    async with rt.db.begin() as conn:
+        return len(await journal.open_entries(conn, order_id))
+
+
+async def continue_sagas(rt: Runtime) -> None:
+    """Fiscalize orders that were fully paid when the agent stopped."""
+    async with rt.db.begin() as conn:
+        ids = (
+            (
+                await conn.execute(
+                    select(m.orders.c.id).where(
+                        m.orders.c.status.in_(("paid", "fiscalizing")), m.orders.c.lock_reason.is_(None)
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    for order_id in ids:
+        async with rt.db.begin() as conn:
+            if await journal.open_entries(conn, order_id):
+                continue
+            rec = await fetch_order(conn, order_id)
+            if rec.status == "fiscalizing":
+                await touch(conn, order_id, status="paid")
+        try:
+            async with rt.order_lock(order_id):
+                await fiscalize(rt, order_id)
+        except Problem as exc:
+            log.warning("saga_continue_failed", order_id=order_id, code=exc.code, detail=exc.detail)
+        except DeviceError as exc:
+            log.warning("saga_continue_failed", order_id=order_id, code=exc.kind, detail=exc.message)
+
+
+async def recover(rt: Runtime) -> int:
+    """Run at start-up before serving; returns the number of operations still unresolved."""
+    left = await resolve_open_entries(rt)
+    await continue_sagas(rt)
+    rt.recovery_pending = left
+    if left:
+        log.warning("recovery_incomplete", unresolved=left)
+    return left

@@ -1,0 +1,1 @@
+"""Orders: drafts, lines with modifiers, discounts and promo codes, exact totals and VAT, kitchen status."""

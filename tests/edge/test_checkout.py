@@ -1,0 +1,291 @@
+"""The checkout saga with the emulated ATOL registrar and printer: cash with change, split tenders,
+fiscal receipts, refunds with a manager, cancel of paid orders, device problems as typed problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.edge.support import (
+    CAPPUCCINO,
+    CROISSANT,
+    WATER,
+    EdgeServer,
+    atol_admin,
+    ensure_shift,
+    fiscal_documents,
+    line,
+    new_order,
+    running,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def shift_cashier(edge: EdgeServer, cashier: httpx.Client) -> httpx.Client:
+    ensure_shift(cashier)
+    return cashier
+
+
+def _sells(edge: EdgeServer) -> list[dict[str, object]]:
+    return [d for d in fiscal_documents(edge.settings.data_dir) if d["task"] == "sell"]
+
+
+def test_cash_payment_gives_change_fiscalizes_and_confirms_the_kitchen(
+    edge: EdgeServer, shift_cashier: httpx.Client
+) -> None:
+    order = new_order(shift_cashier, line(CAPPUCCINO, "2"), line(CROISSANT))
+    sells_before = len(_sells(edge))
+    r = shift_cashier.post(f"/orders/{order['id']}/pay", json={"method": "cash", "tendered": 100000})
+    assert r.status_code == 201, r.text
+    data = r.json()["data"]
+    assert data["change"] == 100000 - 60000 and data["fully_paid"] is True
+    paid = data["order"]
+    assert paid["status"] == "fiscalized" and paid["kitchen_status"] == "confirmed"
+    doc = paid["fiscal_document"]
+    sells = _sells(edge)
+    assert len(sells) == sells_before + 1
+    assert sells[-1]["number"] == doc["document_number"] and sells[-1]["total"] == 60000
+    types = [
+        row[0]
+        for row in edge.query(
+            "SELECT type FROM outbox WHERE CAST(payload AS TEXT) LIKE ? ORDER BY seq", f"%{order['id']}%"
+        )
+    ]
+    assert types[-3:] == ["order.paid", "order.fiscalized", "kitchen.status_changed"]
+    journal = edge.query(
+        "SELECT device, kind, state FROM device_journal WHERE order_id = ? ORDER BY created_at", order["id"]
+    )
+    assert ("fiscal", "sell", "done") in journal and ("drawer", "drawerOpen", "done") in journal
+
+
+def test_split_payment_fiscalizes_once_when_fully_paid(edge: EdgeServer, shift_cashier: httpx.Client) -> None:
+    order = new_order(shift_cashier, line(WATER, "4"))
+    sells_before = len(_sells(edge))
+    first = shift_cashier.post(f"/orders/{order['id']}/pay", json={"method": "cash", "amount": 10000}).json()["data"]
+    assert first["fully_paid"] is False and first["order"]["status"] == "paying" and first["order"]["due"] == 26000
+    assert len(_sells(edge)) == sells_before
+    second = shift_cashier.post(f"/orders/{order['id']}/pay", json={"method": "loyalty"}).json()["data"]
+    assert second["payment"]["amount"] == 26000 and second["order"]["status"] == "fiscalized"
+    sells = _sells(edge)
+    assert len(sells) == sells_before + 1
+    assert sorted((p["type"], p["amount"]) for p in sells[-1]["payments"]) == [("cash", 10000), ("other", 26000)]
+
+
+def test_same_payment_key_never_charges_twice(edge: EdgeServer, shift_cashier: httpx.Client) -> None:
+    order = new_order(shift_cashier, line(WATER))
+    headers = {"Idempotency-Key": f"pay-{order['id']}"}
+    a = shift_cashier.post(f"/orders/{order['id']}/pay", json={"method": "cash"}, headers=headers).json()["data"]
+    b = shift_cashier.post(f"/orders/{order['id']}/pay", json={"method": "cash"}, headers=headers).json()["data"]
+    assert a["payment"]["id"] == b["payment"]["id"]
+    assert edge.query("SELECT COUNT(*) FROM payments WHERE order_id = ?", order["id"]) == [(1,)]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"method": "cash", "amount": 9001}, "overpayment"),
+        ({"method": "cash", "tendered": 100}, "tendered_too_little"),
+        ({"method": "loyalty", "tendered": 100}, "tendered_not_cash"),
+    ],
+)
+def test_bad_tenders_are_refused(
+    edge: EdgeServer, shift_cashier: httpx.Client, body: dict[str, object], code: str
+) -> None:
+    order = new_order(shift_cashier, line(WATER))
+    before = edge.count("outbox")
+    r = shift_cashier.post(f"/orders/{order['id']}/pay", json=body)
+    assert r.status_code == 422 and r.json()["code"] == code
+    assert edge.count("outbox") == before and edge.count("payments") == edge.count("payments")
+
+
+def test_paying_a_cancelled_order_is_refused(edge: EdgeServer, shift_cashier: httpx.Client) -> None:
+    order = new_order(shift_cashier, line(WATER))
+    shift_cashier.post(f"/orders/{order['id']}/cancel", json={})
+    before = (edge.count("outbox"), edge.count("payments"))
+    r = shift_cashier.post(f"/orders/{order['id']}/pay", json={"method": "cash"})
+    assert r.status_code == 409 and r.json()["code"] == "order_cancelled"
+    assert (edge.count("outbox"), edge.count("payments")) == before
+
+
+def test_cancel_of_a_partly_paid_order_needs_a_manager_and_returns_the_cash(
+    edge: EdgeServer, shift_cashier: httpx.Client
+) -> None:
+    order = new_order(shift_cashier, line(WATER, "2"))
+    shift_cashier.post(f"/orders/{order['id']}/pay", json={"method": "cash", "amount": 5000})
+    r = shift_cashier.post(f"/orders/{order['id']}/cancel", json={"reason": "left"})
+    assert r.status_code == 403 and r.json()["code"] == "approval_required"
+    r = shift_cashier.post(f"/orders/{order['id']}/cancel", json={"reason": "left", "approval_pin": "2222"})
+    assert r.status_code == 200
+    cancelled = r.json()["data"]
+    assert cancelled["status"] == "cancelled" and cancelled["payments"][0]["status"] == "reversed"
+    assert edge.query("SELECT action FROM audit_log WHERE order_id = ?", order["id"]) == [("cancel",)]
+
+
+def test_partial_then_full_refund_with_manager_pin(edge: EdgeServer, shift_cashier: httpx.Client) -> None:
+    order = new_order(shift_cashier, line(WATER, "3"), line(CROISSANT))
+    paid = shift_cashier.post(f"/orders/{order['id']}/pay", json={"method": "cash"}).json()["data"]["order"]
+    water = paid["lines"][0]
+    r = shift_cashier.post(f"/orders/{order['id']}/refund", json={"lines": [{"line_id": water["id"], "quantity": "1"}]})
+    assert r.status_code == 403 and r.json()["code"] == "approval_required"
+    r = shift_cashier.post(
+        f"/orders/{order['id']}/refund",
+        json={"lines": [{"line_id": water["id"], "quantity": "1"}], "reason": "spilt", "approval_pin": "2222"},
+    )
+    assert r.status_code == 201, r.text
+    partly = r.json()["data"]["order"]
+    assert partly["status"] == "partially_refunded" and partly["refunded_total"] == 9000
+    refund_doc = partly["refunds"][0]["fiscal_document"]
+    assert refund_doc["kind"] == "sellReturn"
+    archived = next(d for d in fiscal_documents(edge.settings.data_dir) if d["number"] == refund_doc["document_number"])
+    assert archived["task"] == "sellReturn" and archived["total"] == 9000
+    # more than is left is refused, nothing changes
+    r = shift_cashier.post(
+        f"/orders/{order['id']}/refund",
+        json={"lines": [{"line_id": water["id"], "quantity": "3"}], "approval_pin": "2222"},
+    )
+    assert r.status_code == 422 and r.json()["code"] == "refund_exceeds_paid"
+    r = shift_cashier.post(f"/orders/{order['id']}/refund", json={"approval_pin": "2222"})
+    done = r.json()["data"]["order"]
+    assert done["status"] == "refunded" and done["refunded_total"] == paid["total"]
+    assert shift_cashier.post(f"/orders/{order['id']}/refund", json={"approval_pin": "2222"}).status_code == 409
+    actions = edge.query("SELECT action, amount FROM audit_log WHERE order_id = ? ORDER BY id", order["id"])
+    assert actions == [("refund", 9000), ("refund", paid["total"] - 9000)]
+
+
+def test_wrong_approval_pin_is_refused(shift_cashier: httpx.Client) -> None:
+    order = new_order(shift_cashier, line(WATER))
+    shift_cashier.post(f"/orders/{order['id']}/pay", json={"method": "cash"})
+    r = shift_cashier.post(f"/orders/{order['id']}/refund", json={"approval_pin": "1111"})
+    assert r.status_code == 403 and r.json()["code"] == "approval_denied"
+
+
+def test_receipt_that_did_not_print_is_finished_later(edge: EdgeServer, shift_cashier: httpx.Client) -> None:
+    order = new_order(shift_cashier, line(WATER))
+    atol_admin(edge, "faults", {"paperOutAfterCommit": True})
+    data = shift_cashier.post(f"/orders/{order['id']}/pay", json={"method": "cash"}).json()["data"]
+    assert data["order"]["status"] == "fiscalized" and data["order"]["receipt_printed"] is False
+    assert any("did not print" in w for w in data["warnings"])
+    r = shift_cashier.post(f"/orders/{order['id']}/print")
+    assert r.status_code == 409 and r.json()["code"] == "paper_out"
+    atol_admin(edge, "faults", {"paperOut": False})
+    r = shift_cashier.post(f"/orders/{order['id']}/print")
+    assert r.status_code == 200 and r.json()["data"]["order"]["receipt_printed"] is True
+
+
+def test_lost_fiscal_answer_is_resolved_not_resent(edge: EdgeServer, shift_cashier: httpx.Client) -> None:
+    order = new_order(shift_cashier, line(WATER, "2"))
+    sells_before = len(_sells(edge))
+    atol_admin(edge, "faults", {"dropAfterCommit": True})
+    data = shift_cashier.post(f"/orders/{order['id']}/pay", json={"method": "cash"}).json()["data"]
+    assert data["order"]["status"] == "fiscalized"
+    assert len(_sells(edge)) == sells_before + 1
+
+
+def test_blocked_fiscal_storage_gives_the_money_back(edge: EdgeServer, shift_cashier: httpx.Client) -> None:
+    order = new_order(shift_cashier, line(WATER))
+    sells_before = len(_sells(edge))
+    atol_admin(edge, "faults", {"nextError": {"code": 140, "task": "sell"}})
+    r = shift_cashier.post(f"/orders/{order['id']}/pay", json={"method": "cash"})
+    assert r.status_code == 409, r.text
+    assert r.json()["code"] == "fn_blocked" and r.json()["reversed"] is True
+    after = shift_cashier.get(f"/orders/{order['id']}").json()["data"]
+    assert after["status"] == "draft" and after["paid_total"] == 0
+    assert after["payments"][0]["status"] == "reversed" and after["last_problem"]["code"] == "fn_blocked"
+    assert len(_sells(edge)) == sells_before
+    # the device works again: the same order is paid and fiscalized once
+    assert (
+        shift_cashier.post(f"/orders/{order['id']}/pay", json={"method": "cash"}).json()["data"]["order"]["status"]
+        == "fiscalized"
+    )
+    assert len(_sells(edge)) == sells_before + 1
+
+
+def test_pay_without_an_open_shift_is_refused(fresh_edge: EdgeServer) -> None:
+    client = fresh_edge.client()
+    order = new_order(client, line(WATER))
+    r = client.post(f"/orders/{order['id']}/pay", json={"method": "cash"})
+    assert r.status_code == 409 and r.json()["code"] == "shift_closed"
+    client.close()
+
+
+def test_shift_cash_moves_and_z_report(fresh_edge: EdgeServer) -> None:
+    client = fresh_edge.client()
+    assert client.post("/shifts/open", json={"float": 50000}).status_code == 201
+    assert client.post("/shifts/open", json={"float": 0}).json()["code"] == "shift_open"
+    order = new_order(client, line(WATER, "2"))
+    client.post(f"/orders/{order['id']}/pay", json={"method": "cash", "tendered": 20000})
+    assert client.post("/cash/in", json={"amount": 10000, "reason": "change coins"}).status_code == 201
+    r = client.post("/cash/out", json={"amount": 5000})
+    assert r.status_code == 403 and r.json()["code"] == "approval_required"
+    assert client.post("/cash/out", json={"amount": 5000, "approval_pin": "2222"}).status_code == 201
+    x = client.get("/reports/x").json()["data"]
+    cash = next(t for t in x["tenders"] if t["method"] == "cash")
+    assert cash["sales"] == 18000 and x["expected_cash"] == 50000 + 18000 + 10000 - 5000
+    z = client.post("/reports/z", json={"counted": {"cash": 72000}})
+    assert z.status_code == 200, z.text
+    report = z.json()["data"]
+    assert report["difference"] == 72000 - 73000 and report["document"]["kind"] == "closeShift"
+    assert client.get("/shifts/current").json()["data"] is None
+    types = [row[0] for row in fresh_edge.query("SELECT type FROM outbox ORDER BY seq")]
+    assert types.count("cash.moved") == 2 and types[-1] == "shift.closed"
+    assert [row[0] for row in fresh_edge.query("SELECT action FROM audit_log ORDER BY id")] == [
+        "shift_open",
+        "cash_in",
+        "cash_out",
+        "shift_close",
+    ]
+    client.close()
+
+
+def test_shift_limit_and_ofd_backlog_warnings(tmp_path: Path) -> None:
+    # warn from the first minute: a 24 h shift window and no OFD grace make every open shift and unsent
+    # document a warning, read from the registrar's own shift and OFD state
+    with running(tmp_path / "edge", shift_warning_minutes=24 * 60, ofd_warning_days=0) as server:
+        client = server.client()
+        assert client.get("/reports/x").json()["data"]["warnings"] == []
+        client.post("/shifts/open", json={"float": 0})
+        atol_admin(server, "faults", {"ofdDown": True})
+        order = new_order(client, line(WATER))
+        client.post(f"/orders/{order['id']}/pay", json={"method": "cash"})
+        warnings = client.get("/reports/x").json()["data"]["warnings"]
+        assert any(w.startswith("shift_expires_soon") for w in warnings)
+        assert any(w.startswith("ofd_backlog") for w in client.get("/status").json()["data"]["warnings"])
+        client.close()
+
+
+def test_non_fiscal_mode_prints_an_escpos_receipt(tmp_path: Path) -> None:
+    with running(tmp_path / "edge", fiscal=False) as server:
+        client = server.client()
+        client.post("/shifts/open", json={"float": 0})
+        order = new_order(client, line(WATER))
+        data = client.post(f"/orders/{order['id']}/pay", json={"method": "cash"}).json()["data"]["order"]
+        assert data["status"] == "fiscalized" and data["fiscal_document"]["kind"] == "nonFiscal"
+        assert data["receipt_printed"] is True
+        assert [d for d in fiscal_documents(server.settings.data_dir) if d["task"] == "sell"] == []
+        jobs = server.runtime.devices.emulators.printer.jobs
+        assert len(jobs) >= 1
+        client.close()
+
+
+def test_repeated_refund_and_cash_move_keys_act_once(edge: EdgeServer, shift_cashier: httpx.Client) -> None:
+    order = new_order(shift_cashier, line(WATER, "3"))
+    paid = shift_cashier.post(f"/orders/{order['id']}/pay", json={"method": "cash"}).json()["data"]["order"]
+    body = {"lines": [{"line_id": paid["lines"][0]["id"], "quantity": "1"}], "approval_pin": "2222"}
+    headers = {"Idempotency-Key": f"refund-{order['id']}"}
+    for _ in range(2):
+        r = shift_cashier.post(f"/orders/{order['id']}/refund", json=body, headers=headers)
+        assert r.status_code == 201, r.text
+    assert r.json()["data"]["order"]["refunded_total"] == 9000
+    assert edge.query("SELECT COUNT(*) FROM refunds WHERE order_id = ?", order["id"]) == [(1,)]
+    moves = edge.count("cash_moves")
+    ids = {
+        shift_cashier.post("/cash/in", json={"amount": 700}, headers={"Idempotency-Key": f"in-{order['id']}"}).json()[
+            "data"
+        ]["id"]
+        for _ in range(2)
+    }
+    assert len(ids) == 1 and edge.count("cash_moves") == moves + 1

@@ -1,0 +1,130 @@
+"""Power-cut tests: a real ``yago edge run --demo`` process SIGKILLs itself at each checkout step
+(``YAGO_EDGE_CRASH_AT``), restarts on the same data directory, and every order ends with exactly one
+charge and one fiscal document — checked against the emulators' own journals on disk."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from drivers.sim.zvt import ZvtEmulator
+from tests.edge.support import TOKEN, WATER, fiscal_documents, line
+from tests.support.net import free_port
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+
+
+class Agent:
+    def __init__(self, data_dir: Path, crash_at: str | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("YAGO_EDGE")}
+        if crash_at:
+            env["YAGO_EDGE_CRASH_AT"] = crash_at
+        self.log = (data_dir.parent / f"agent-{self.port}.log").open("wb")
+        args = [sys.executable, "-m", "edge", "run", "--demo", "--data-dir", str(data_dir), "--port", str(self.port)]
+        self.proc = subprocess.Popen([*args, "--host", "127.0.0.1"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.api = httpx.Client(
+            base_url=f"http://127.0.0.1:{self.port}/api/v1", headers={"X-Device-Token": TOKEN}, timeout=30
+        )
+        self._wait_ready()
+        r = self.api.post("/sessions", json={"pin": "1111"})
+        assert r.status_code == 201, r.text
+        self.api.headers["X-Session-Token"] = r.json()["data"]["token"]
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, "the agent exited during start-up"
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError("the agent did not become ready")
+
+    def died_of_sigkill(self) -> bool:
+        return self.proc.wait(timeout=30) == -signal.SIGKILL
+
+    def stop(self) -> None:
+        self.api.close()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def agents(tmp_path: Path) -> Iterator[list[Agent]]:
+    started: list[Agent] = []
+    yield started
+    for agent in started:
+        agent.stop()
+
+
+def _charges(data_dir: Path, amount: int) -> list[Any]:
+    return ZvtEmulator(data_dir / "sim" / "terminal").charges(amount)
+
+
+def _sells(data_dir: Path, total: int) -> list[dict[str, Any]]:
+    return [d for d in fiscal_documents(data_dir) if d["task"] == "sell" and d["total"] == total]
+
+
+@pytest.mark.parametrize(
+    ("method", "point"),
+    [
+        ("cash", "after_payment_journal"),
+        ("cash", "after_fiscal_journal"),
+        ("cash", "after_fiscal_commit"),
+        ("cash", "after_print"),
+        ("card", "after_payment_journal"),
+        ("card", "after_card_approval"),
+        ("card", "after_fiscal_commit"),
+    ],
+)
+def test_kill_at_each_step_never_loses_or_doubles_a_sale(
+    tmp_path: Path, agents: list[Agent], method: str, point: str
+) -> None:
+    data_dir = tmp_path / "edge"
+    first = Agent(data_dir, crash_at=point)
+    agents.append(first)
+    assert first.api.post("/shifts/open", json={"float": 0}).status_code == 201
+    order = first.api.post("/orders", json={"items": [line(WATER, "3")]}).json()["data"]
+    total = order["total"]
+    with pytest.raises(httpx.TransportError):
+        first.api.post(f"/orders/{order['id']}/pay", json={"method": method})
+    assert first.died_of_sigkill()
+
+    second = Agent(data_dir)
+    agents.append(second)
+    after = second.api.get(f"/orders/{order['id']}").json()["data"]
+    if after["status"] == "draft":
+        # the card was never charged (killed before the terminal ran): the cashier simply pays again
+        assert (method, point) == ("card", "after_payment_journal")
+        assert _charges(data_dir, total) == []
+        r = second.api.post(f"/orders/{order['id']}/pay", json={"method": method})
+        assert r.status_code == 201, r.text
+        after = r.json()["data"]["order"]
+    assert after["status"] == "fiscalized", after
+    assert after["paid_total"] == total and not after["locked"]
+    assert len(_sells(data_dir, total)) == 1
+    assert after["fiscal_document"]["document_number"] == _sells(data_dir, total)[0]["number"]
+    assert len(_charges(data_dir, total)) == (1 if method == "card" else 0)
+    approved = [p for p in after["payments"] if p["status"] == "approved"]
+    assert [p["amount"] for p in approved] == [total]
+    open_ops = second.api.get("/status").json()["data"]["agent"]["unresolved_device_operations"]
+    assert open_ops == 0
