@@ -1,0 +1,160 @@
+/* Cashier touchscreen, back office: the shift's orders (open, reprint, refund with a manager's PIN) and the shift
+   (open with a float, cash in/out, X report, close with the counted cash and the Z report). */
+"use strict";
+(function () {
+  const Y = window.Yago, T = Y.T, P = window.YagoPos, S = P.state;
+  const { $, esc, uuid7, toast, openDlg, closeDlg, setErr, guarded, enqueue } = P;
+  const renderCart = (...a) => P.renderCart(...a), askManager = (r) => P.askManager(r), needsApproval = (e) => P.needsApproval(e);
+  const statusName = (s) => P.statusName(s);
+  /* ------------------------------------------------------------------ orders of the shift, refunds */
+  $("btn-orders").addEventListener("click", openOrders);
+  async function openOrders() {
+    setErr("orders-error", ""); openDlg("dlg-orders");
+    $("orders-body").innerHTML = "";
+    try {
+      const since = S.shift && S.shift.opened_at ? S.shift.opened_at : new Date(Date.now() - 86400000).toISOString();
+      const q = `?dateFrom=${encodeURIComponent(since)}&limit=200&sort=-created_at`;
+      const page = await guarded(() => Y.call("GET", "/orders/" + q));
+      const list = (Array.isArray(page) ? page : page.data).filter((o) => o.status !== "draft" || o.lines.length);
+      $("orders-body").innerHTML = list.map((o) => `<tr data-order="${o.id}"><td>${esc(o.number)}</td>
+        <td>${esc(new Date(o.created_at).toLocaleTimeString(Y.cfg.lang, { hour: "2-digit", minute: "2-digit" }))}</td>
+        <td>${esc(statusName(o.status))}</td><td class="money">${Y.money(o.total)}</td><td class="row">
+        <button type="button" data-act="open">${esc(T.order)}</button>
+        ${["fiscalized", "paid"].includes(o.status) ? `<button type="button" data-act="reprint">${esc(T.reprint)}</button>` : ""}
+        ${["fiscalized", "partially_refunded"].includes(o.status) ? `<button type="button" data-act="refund" class="danger">${esc(T.refund)}</button>` : ""}</td></tr>`).join("");
+    } catch (err) { setErr("orders-error", err); }
+  }
+  $("orders-body").addEventListener("click", async (e) => {
+    const b = e.target.closest("button[data-act]"); if (!b) return;
+    const id = b.closest("tr").dataset.order;
+    if (b.dataset.act === "reprint") return P.reprint(id);
+    try {
+      const o = await guarded(() => Y.get(`/orders/${id}`));
+      if (b.dataset.act === "open") { S.order = o; S.orderType = o.order_type; closeDlg("dlg-orders"); renderCart(); }
+      else { closeDlg("dlg-orders"); openRefund(o); }
+    } catch (err) { setErr("orders-error", err); }
+  });
+
+  let refundOrder = null;
+  function openRefund(o) {
+    refundOrder = o; setErr("refund-error", ""); $("refund-reason").value = "";
+    $("refund-lines").innerHTML = o.lines.map((l) => {
+      const left = (parseFloat(l.quantity) - parseFloat(l.refunded_quantity || "0"));
+      return `<label class="row"><input type="checkbox" data-refund-line="${l.id}" data-left="${left}" ${left > 0 ? "checked" : "disabled"} style="min-width:32px;min-height:32px;flex:none">
+        <span>${esc(l.name)} × ${esc(left)}</span><span class="money">${Y.money(l.amount - (l.refunded_amount || 0))}</span></label>`;
+    }).join("");
+    updateRefundAmount(); openDlg("dlg-refund");
+  }
+  function updateRefundAmount() {
+    if (!refundOrder) return;
+    let sum = 0;
+    document.querySelectorAll("[data-refund-line]").forEach((c) => {
+      const l = refundOrder.lines.find((x) => x.id === c.dataset.refundLine);
+      if (c.checked && l) sum += l.amount - (l.refunded_amount || 0);
+    });
+    $("refund-amount").textContent = Y.money(sum);
+  }
+  $("refund-lines").addEventListener("change", updateRefundAmount);
+  $("refund-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const checks = [...document.querySelectorAll("[data-refund-line]")].filter((c) => !c.disabled);
+    const chosen = checks.filter((c) => c.checked);
+    if (!chosen.length) { setErr("refund-error", T.amount); return; }
+    const body = { reason: $("refund-reason").value.trim() };
+    if (chosen.length !== checks.length) body.lines = chosen.map((c) => ({ line_id: c.dataset.refundLine, quantity: String(c.dataset.left) }));
+    const run = async (pin) => Y.post(`/orders/${refundOrder.id}/refund`, pin ? Object.assign({ approval_pin: pin }, body) : body);
+    try {
+      let r;
+      if (S.staff && ["manager", "owner", "admin"].includes(S.staff.role)) r = await guarded(() => run(null));
+      else {
+        closeDlg("dlg-refund");
+        const pin = await askManager(T.manager_needed);
+        if (!pin) return;
+        r = await guarded(() => run(pin));
+      }
+      closeDlg("dlg-refund");
+      S.order = r.order || r; renderCart(); toast(T.refunded);
+    } catch (err) {
+      if (!$("dlg-refund").open) { openDlg("dlg-refund"); }
+      setErr("refund-error", err);
+    }
+  });
+
+  /* ------------------------------------------------------------------ shift */
+  async function loadShift() {
+    try { S.shift = await guarded(() => Y.get("/shifts/current")); } catch (err) { if (err.status === 404) S.shift = null; else throw err; }
+    if (S.shift && S.shift.status && S.shift.status !== "open") S.shift = null;
+    const pill = $("shift-pill");
+    pill.textContent = S.shift ? `${T.shift_opened} № ${S.shift.number}` : T.shift_closed;
+    pill.title = S.shift ? "" : T.no_shift;
+    pill.className = "pill " + (S.shift ? "ok" : "warn");
+    renderCart();
+  }
+  $("btn-shift").addEventListener("click", openShift);
+  /* the shift may have been opened or closed on another screen: ask before showing what can be done */
+  async function openShift() {
+    try { await loadShift(); } catch (err) { /* show what we knew; the action will say what is wrong */ }
+    setErr("shift-error", ""); $("shift-amount").value = ""; $("shift-reason").value = ""; $("shift-report").classList.add("hidden");
+    const open = !!S.shift;
+    $("shift-info").textContent = open ? `${T.shift_opened} № ${S.shift.number}` : T.no_shift;
+    $("shift-open").classList.toggle("hidden", open);
+    ["shift-close", "shift-cash-in", "shift-cash-out", "shift-x"].forEach((id) => $(id).classList.toggle("hidden", !open));
+    openDlg("dlg-shift"); $("shift-amount").focus();
+  }
+  async function shiftAction(fn, okText) {
+    setErr("shift-error", "");
+    try { const r = await guarded(fn); await loadShift(); toast(okText); return r; } catch (err) { setErr("shift-error", err); return null; }
+  }
+  function amountField(required) {
+    const v = Y.parseMoney($("shift-amount").value);
+    if (v === null && !required) return 0;
+    if (!(v >= 0)) { setErr("shift-error", T.amount); return null; }
+    return v;
+  }
+  $("shift-open").addEventListener("click", async () => {
+    const v = amountField(false); if (v === null) return;
+    if (await shiftAction(() => Y.post("/shifts/open", { float: v }), T.shift_opened)) closeDlg("dlg-shift");
+  });
+  $("shift-close").addEventListener("click", async () => {
+    const v = amountField(true); if (v === null) return;
+    const r = await shiftAction(() => Y.post("/reports/z", { counted: { cash: v } }), T.shift_closed);
+    if (r) showReport(r);
+  });
+  async function cashMove(direction) {
+    const v = amountField(true); if (!v) { setErr("shift-error", T.amount); return; }
+    const body = { amount: v, reason: $("shift-reason").value.trim() };
+    try { await guarded(() => Y.post(`/cash/${direction}`, body)); toast(direction === "in" ? T.cash_in : T.cash_out); $("shift-amount").value = ""; }
+    catch (err) {
+      if (needsApproval(err)) {
+        const pin = await askManager(Y.problemText(err));
+        if (pin) { try { await Y.post(`/cash/${direction}`, Object.assign({ approval_pin: pin }, body)); toast(T.done); $("shift-amount").value = ""; } catch (e2) { setErr("shift-error", e2); } }
+      } else setErr("shift-error", err);
+    }
+  }
+  $("shift-cash-in").addEventListener("click", () => cashMove("in"));
+  $("shift-cash-out").addEventListener("click", () => cashMove("out"));
+  $("shift-x").addEventListener("click", async () => {
+    try { showReport(await guarded(() => Y.post("/reports/x/print", {}))); }
+    catch (err) {
+      /* no printer or fiscal registrar problem: still show the figures */
+      try { showReport(await guarded(() => Y.get("/reports/x"))); setErr("shift-error", err); } catch (err2) { setErr("shift-error", err2); }
+    }
+  });
+  function showReport(r) {
+    const pay = { cash: T.pay_cash, card: T.pay_card, loyalty: T.pay_loyalty };
+    const rows = [`${r.kind === "z" ? T.z_report : T.x_report}${r.shift ? " · № " + r.shift.number : ""}`,
+      `${T.rep_orders}: ${r.orders_count} · ${T.rep_refunds}: ${r.refunds_count}`];
+    for (const t of r.tenders || []) {
+      if (!t.sales && !t.refunds && t.method !== "cash") continue;
+      rows.push(`${pay[t.method] || t.method}: ${T.rep_sales} ${Y.money(t.sales)} · ${T.rep_refunds} ${Y.money(t.refunds)}`);
+    }
+    rows.push(`${T.cash_in}: ${Y.money(r.cash_in)} · ${T.cash_out}: ${Y.money(r.cash_out)}`);
+    rows.push(`${T.rep_expected}: ${Y.money(r.expected_cash)}`);
+    if (r.counted_cash != null) rows.push(`${T.rep_counted}: ${Y.money(r.counted_cash)} · ${T.rep_difference}: ${Y.money(r.difference || 0)}`);
+    for (const w of r.warnings || []) rows.push("⚠ " + w);
+    $("shift-report").textContent = rows.join("\n"); $("shift-report").classList.remove("hidden");
+  }
+
+  Object.assign(P, { loadShift });
+  Object.assign(P.keys, { F3: openOrders, F4: openShift });
+})();
