@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from textual.app import App
 from textual.binding import Binding
 
@@ -32,12 +34,20 @@ class ConsoleApp(App[None]):
         Binding("4,f4", "switch_mode('logs')", "Logs"),
         Binding("5,f5", "switch_mode('config')", "Config"),
         Binding("6,f6", "switch_mode('diagnostics')", "Diagnostics"),
-        Binding("q,ctrl+c", "quit", "Quit", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        # a plain q must still type into the text fields, so it is not a priority binding
+        Binding("q", "quit", "Quit", show=False),
     ]
 
-    def __init__(self, client: AgentClient) -> None:
+    def __init__(self, client: AgentClient, *, frozen_at: datetime | None = None) -> None:
+        """``frozen_at`` stops the clock for reproducible screenshots: no header clock, no refresh timers,
+        and every "… ago" is measured from that instant."""
         super().__init__()
         self.client = client
+        self.frozen_at = frozen_at
+
+    def now(self) -> datetime:
+        return self.frozen_at or datetime.now(UTC)
 
     async def on_mount(self) -> None:
         try:

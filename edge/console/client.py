@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 
 JsonObject = dict[str, Any]
+TECHNICIAN_ROLES = ("technician", "owner", "admin")
+"""Roles the agent lets use its technician API (the same set it enforces)."""
 
 
 class AgentError(Exception):
@@ -53,7 +55,7 @@ class AgentClient:
         data = body["data"]
         self._http.headers["X-Session-Token"] = data["token"]
         self.staff_name = str(data["staff"]["name"])
-        if data["staff"]["role"] not in ("technician", "manager", "owner", "admin"):
+        if data["staff"]["role"] not in TECHNICIAN_ROLES:
             raise AgentError("Not a technician", f"{self.staff_name} has the role {data['staff']['role']}")
         return self.staff_name
 
@@ -84,12 +86,13 @@ class AgentClient:
         return data if isinstance(data, dict) else {"items": data}
 
     # overview
-    async def overview(self) -> JsonObject:
-        return await self._data("GET", "/tech/overview")
+    async def status(self) -> JsonObject:
+        """The agent's status: agent, hub link, backlog, devices with messages, catalog, shift, warnings."""
+        return await self._data("GET", "/status")
 
     # devices
     async def devices(self) -> JsonObject:
-        return await self._data("GET", "/tech/devices")
+        return await self.status()
 
     async def device_action(self, device: str, action: str, payload: Mapping[str, Any] | None = None) -> JsonObject:
         return await self._data("POST", f"/tech/devices/{device}/{action}", json=dict(payload or {}))

@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from edge.console.client import AgentClient, AgentError
+from edge.console.screens._format import age
 
 if TYPE_CHECKING:
     from edge.console.app import ConsoleApp
@@ -33,7 +34,7 @@ class ConsoleScreen(Screen[None]):
         return self.console.client
 
     def compose_header(self) -> ComposeResult:
-        yield Header(show_clock=True)
+        yield Header(show_clock=self.console.frozen_at is None)
 
     def compose_footer(self) -> ComposeResult:
         yield Static("", id="message")
@@ -41,7 +42,11 @@ class ConsoleScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.refresh_data()
-        self.set_interval(self.REFRESH_SECONDS, self.refresh_data)
+        if self.console.frozen_at is None:
+            self.set_interval(self.REFRESH_SECONDS, self.refresh_data)
+
+    def ago(self, iso: str | None) -> str:
+        return age(iso, self.console.now())
 
     def refresh_data(self) -> None:
         """Overridden by screens that show live data."""

@@ -33,6 +33,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 
 class ConfigScreen(ConsoleScreen):
     TITLE = "Config"
+    AUTO_FOCUS = "#config"
     REFRESH_SECONDS = 30.0
 
     def compose(self) -> ComposeResult:
@@ -56,9 +57,12 @@ class ConfigScreen(ConsoleScreen):
         data = await self.call("Config", self.client.config)
         if data is None:
             return
-        self.query_one("#config", KeyValueTable).show(flat(data.get("settings", {})))
-        editable = ", ".join(data.get("editable", []))
-        self.query_one("#editable", Static).update(f"Editable: {editable}" if editable else "")
+        editable = set(data.get("editable", []))
+        rows = [(f"{'*' if key in editable else ' '} {key}", value) for key, value in flat(data.get("settings", {}))]
+        self.query_one("#config", KeyValueTable).show(rows)
+        self.query_one("#editable", Static).update(
+            f"* editable: type section.key=value below — file {data.get('config_file', '?')}"
+        )
 
     @on(Button.Pressed, "#apply")
     @on(Input.Submitted, "#assignment")
@@ -74,7 +78,7 @@ class ConfigScreen(ConsoleScreen):
     async def do_apply(self, key: str, value: Any) -> None:
         result = await self.call("Config", lambda: self.client.change_config({key: value}))
         if result is not None:
-            self.say(f"Config: {key} = {value!r} saved")
+            self.say(f"Config: {key} = {value!r}: {result.get('message', 'saved')}")
             self.query_one("#assignment", Input).value = ""
             self.load()
 

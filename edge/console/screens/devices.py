@@ -28,13 +28,21 @@ ACTIONS: tuple[tuple[str, str, str, str, bool], ...] = (
 )
 
 
+KEYS_HELP = (
+    "Printer: [b]t[/b] test print  [b]s[/b] status   Drawer: [b]o[/b] open\n"
+    "Fiscal: [b]i[/b] info  [b]x[/b] X report  [b]c[/b] continue print  [b]z[/b] close shift (Z)\n"
+    "Terminal: [b]k[/b] status  [b]e[/b] end of day  [b]r[/b] repeat last"
+)
+
+
 class DevicesScreen(ConsoleScreen):
     TITLE = "Devices"
-    BINDINGS = [Binding(key, f"device('{dev}', '{act}')", label) for key, dev, act, label, _ in ACTIONS]
+    BINDINGS = [Binding(key, f"device('{dev}', '{act}')", label, show=False) for key, dev, act, label, _ in ACTIONS]
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         yield DataTable(id="devices", cursor_type="row")
+        yield Static(KEYS_HELP, id="keys-help")
         with VerticalScroll(id="detail-box"):
             yield Static("", id="detail-title", classes="section")
             yield KeyValueTable(id="detail")
@@ -77,9 +85,9 @@ class DevicesScreen(ConsoleScreen):
     async def perform(self, device: str, action: str, label: str) -> None:
         self.say(f"{label}…")
         result = await self.call(label, lambda: self.client.device_action(device, action))
-        if result is None:
-            return
-        self.query_one("#detail-title", Static).update(label)
-        self.query_one("#detail", KeyValueTable).show(flat(result))
-        self.say(f"{label}: done")
+        if result is not None:
+            self.query_one("#detail-title", Static).update(label)
+            self.query_one("#detail", KeyValueTable).show(flat(result))
+            self.say(f"{label}: done")
+        # a failure changes what the agent knows about the device (paper out, offline): show it now
         self.load()

@@ -24,18 +24,19 @@ def save_bundle(path: Path, data: bytes) -> list[str]:
         return tar.getnames()
 
 
-def default_bundle_path() -> str:
-    return f"/tmp/yago-support-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.tar.gz"
+def default_bundle_path(now: datetime | None = None) -> str:
+    return f"/tmp/yago-support-{now or datetime.now(UTC):%Y%m%dT%H%M%SZ}.tar.gz"
 
 
 class DiagnosticsScreen(ConsoleScreen):
     TITLE = "Diagnostics"
+    AUTO_FOCUS = "#export"
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         yield Static("Support bundle: config without secrets, recent logs, database integrity check, device info.")
         with Horizontal(classes="form"):
-            yield Input(value=default_bundle_path(), id="bundle-path")
+            yield Input(value=default_bundle_path(self.console.now()), id="bundle-path")
             yield Button("Export", id="export", variant="primary")
         yield Static("", id="bundle-contents")
         yield from self.compose_footer()

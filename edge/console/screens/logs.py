@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, RichLog, Select
 
+from edge.console.client import JsonObject
 from edge.console.screens._base import ConsoleScreen
 
 LEVELS = [("all", ""), ("debug", "debug"), ("info", "info"), ("warning", "warning"), ("error", "error")]
@@ -14,11 +15,14 @@ LEVELS = [("all", ""), ("debug", "debug"), ("info", "info"), ("warning", "warnin
 
 class LogsScreen(ConsoleScreen):
     TITLE = "Logs"
+    AUTO_FOCUS = "#log"
     REFRESH_SECONDS = 1.5
 
     def __init__(self) -> None:
         super().__init__()
         self.after = 0
+        self.shown: list[JsonObject] = []
+        self.generation = 0  # bumped by a filter change; answers to older requests are dropped
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -35,6 +39,8 @@ class LogsScreen(ConsoleScreen):
     @on(Input.Submitted, "#component")
     def filters_changed(self) -> None:
         self.after = 0
+        self.shown = []
+        self.generation += 1
         self.query_one("#log", RichLog).clear()
         self.tail()
 
@@ -42,16 +48,21 @@ class LogsScreen(ConsoleScreen):
     async def tail(self) -> None:
         level = self.query_one("#level", Select).value
         component = self.query_one("#component", Input).value.strip()
+        generation, after = self.generation, self.after
         records = await self.call(
-            "Logs", lambda: self.client.logs(level=str(level or ""), component=component, after=self.after)
+            "Logs", lambda: self.client.logs(level=str(level or ""), component=component, after=after)
         )
-        if not records:
+        if not records or generation != self.generation:
             return
         log = self.query_one("#log", RichLog)
+        # wrap at the log's own width (the console's measure caps lines at the terminal's first size)
+        width = log.scrollable_content_region.width or None
         for record in records:
             self.after = max(self.after, int(record.get("n", 0)))
+            self.shown.append(record)
             extra = " ".join(f"{k}={v}" for k, v in record.get("fields", {}).items())
             log.write(
                 f"{record.get('at', '')[11:19]} {record.get('level', ''):7} {record.get('component', ''):10} "
-                f"{record.get('event', '')} {extra}".rstrip()
+                f"{record.get('event', '')} {extra}".rstrip(),
+                width=width,
             )

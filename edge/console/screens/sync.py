@@ -8,12 +8,13 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
 from edge.console.screens._base import ConsoleScreen
-from edge.console.screens._format import age, yes_no
+from edge.console.screens._format import yes_no
 from edge.console.widgets.keyvalue import KeyValueTable
 
 
 class SyncScreen(ConsoleScreen):
     TITLE = "Sync"
+    AUTO_FOCUS = "#sync"
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -34,12 +35,13 @@ class SyncScreen(ConsoleScreen):
         if data is None:
             return
         rows = [
+            ("Enrolled", yes_no(data.get("enrolled"))),
             ("Connected", yes_no(data.get("connected"))),
             ("Broker", str(data.get("broker") or "—")),
             ("Acked seq", str(data.get("acked_seq", 0))),
-            ("Last ack", f"{age(data.get('last_ack_at'))} ago"),
+            ("Last ack", f"{self.ago(data.get('last_ack_at'))} ago" if data.get("last_ack_at") else "never"),
             ("Backlog", f"{data.get('backlog', 0)} events"),
-            ("Oldest unsent", age(data.get("oldest_unacked_at"))),
+            ("Oldest unsent", self.ago(data.get("oldest_unacked_at"))),
             ("Next seq", str(data.get("next_seq", "—"))),
         ]
         self.query_one("#sync", KeyValueTable).show(rows)

@@ -13,7 +13,8 @@ class KeyValueTable(DataTable[str]):
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.show_header = False
-        self.add_columns("key", "value")
+        self.add_column("key", key="key")
+        self.add_column("value", key="value")
 
     def show(self, rows: Iterable[tuple[str, str]]) -> None:
         self.clear()
