@@ -142,6 +142,10 @@ def test_kitchen_status_follows_its_transitions(cashier: httpx.Client) -> None:
         assert cashier.post(path, json={"status": status}).status_code == 200
     assert cashier.patch(path, json={"status": "delivered"}).status_code == 409  # not a delivery
     assert cashier.patch(path, json={"status": "served"}).json()["data"]["kitchen_status"] == "served"
+    # a recall moves one step back only
+    assert cashier.post(path, json={"status": "cooking"}).json()["code"] == "kitchen_transition"
+    assert cashier.post(path, json={"status": "ready"}).json()["data"]["kitchen_status"] == "ready"
+    assert cashier.post(path, json={"status": "cooking"}).json()["data"]["kitchen_status"] == "cooking"
 
 
 def test_kitchen_staff_cannot_create_orders(edge: EdgeServer) -> None:

@@ -30,9 +30,12 @@ from protocols.ids import utcnow, uuid7
 EDITABLE = frozenset({"draft"})
 KITCHEN_NEXT: dict[str, frozenset[str]] = {
     "created": frozenset({"confirmed", "cancelled"}),
+    # A recall on the kitchen display moves a ticket one column back (bumped by mistake, or remade).
     "confirmed": frozenset({"cooking", "cancelled"}),
-    "cooking": frozenset({"ready", "cancelled"}),
-    "ready": frozenset({"served", "delivered", "cancelled"}),
+    "cooking": frozenset({"ready", "confirmed", "cancelled"}),
+    "ready": frozenset({"served", "delivered", "cooking", "cancelled"}),
+    "served": frozenset({"ready"}),
+    "delivered": frozenset({"ready"}),
 }
 
 

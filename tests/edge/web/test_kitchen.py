@@ -55,6 +55,13 @@ def test_kitchen_bump_flow_seen_live(agent: Agent, new_page: Callable[..., Any])
     kds.locator(f"[data-column=ready] .ticket[data-order='{number}'][data-status=ready] button.bump").click()
     kds.locator(f".ticket[data-order='{number}'][data-status=served]").wait_for()
     board.locator("#ready-numbers .num", has_text=number).wait_for(state="detached")
+
+    # served by mistake: recall brings it back to "ready", and the board shows the number again
+    kds.locator(f".ticket[data-order='{number}'][data-status=served] button.recall").click()
+    kds.locator(f"[data-column=ready] .ticket[data-order='{number}'][data-status=ready]").wait_for()
+    board.locator("#ready-numbers .num", has_text=number).wait_for()
+    kds.locator(f"[data-column=ready] .ticket[data-order='{number}'][data-status=ready] button.bump").click()
+    kds.locator(f".ticket[data-order='{number}'][data-status=served]").wait_for()
     with agent.api(agent.login("manager")) as client:
         order = client.get(f"/orders/{pos.current_order(cashier)['id']}").json()["data"]
     assert order["kitchen_status"] == "served"
