@@ -76,8 +76,9 @@ async def _load_catalog(rt: Runtime) -> None:
         ok, reason = await load_file(rt, Path(app.catalog_file))
         log.info("catalog_file", path=app.catalog_file, applied=ok, reason=reason)
     if app.demo and rt.catalog.version is None:
+        # Version 0: the built-in demo catalog serves until the hub's first snapshot (version ≥ 1) replaces it.
         hashes = {role: hash_pin(pin, fast=True) for role, pin in DEMO_PINS.items()}
-        await apply_snapshot(rt, demo_catalog(staff_pin_hashes=hashes), source="demo")
+        await apply_snapshot(rt, demo_catalog(version=0, staff_pin_hashes=hashes), source="demo")
 
 
 async def _retry_recovery(rt: Runtime) -> None:

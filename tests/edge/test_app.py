@@ -68,7 +68,7 @@ def test_status_reports_agent_catalog_and_hub(edge: EdgeServer) -> None:
     with edge.client(pin=None) as anonymous:
         data = anonymous.get("/status").json()["data"]
     assert data["agent"]["ready"] is True and data["agent"]["demo"] is True
-    assert data["catalog"]["version"] == 1 and len(data["catalog"]["content_hash"]) == 64
+    assert data["catalog"]["version"] == 0 and len(data["catalog"]["content_hash"]) == 64
     assert data["hub"]["enrolled"] is False and data["hub"]["connected"] is False
     assert data["backlog"]["count"] == edge.count("outbox")
     assert {d["kind"] for d in data["devices"]} >= {"fiscal", "printer"}
