@@ -52,6 +52,9 @@ def run(
         app_overrides["data_dir"] = str(data_dir)
     elif demo and not os.environ.get("YAGO_EDGE__APP__DATA_DIR") and config_path is None:
         app_overrides["data_dir"] = str(Path.home() / ".local" / "share" / "yago" / "edge-demo")
+    if config_path is not None:
+        # The technician API edits the file the agent runs from; it finds it through this variable.
+        os.environ["YAGO_EDGE_CONFIG"] = str(config_path.resolve())
     try:
         settings = load_settings(config_path, overrides={"app": app_overrides})
     except SettingsError as exc:
