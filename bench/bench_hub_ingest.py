@@ -1,0 +1,216 @@
+"""Hub ingest: orders/s one worker commits from a private Mosquitto into PostgreSQL, against a raw
+asyncpg COPY of the same rows into the same database; edge→hub commit latency (publish a batch, wait
+for its ack); and the time one worker takes to drain a 5,000-order offline backlog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from hub.ingest._db import create_ingest_engine
+from hub.ingest._rows import CASH_MOVES, FISCAL, HISTORY, LINES, ORDERS, PAYMENTS, REFUNDS, SHIFTS, BatchState
+from hub.ingest.consumer import BrokerConfig
+from hub.ingest.persist import RegisterScope, fold_events
+from hub.ingest.stream import EVENTS
+from protocols.envelope import EventBatch
+from protocols.events import event_tag
+from protocols.ids import utcnow
+from tests.hub.ingest._events import RegisterStream
+from tests.hub.ingest._harness import FakeEdge, create_schema, running_workers, seed_registers
+from tests.support.mosquitto import MosquittoBroker
+from tests.support.postgres import create_database, drop_database, sqlalchemy_url
+
+THROUGHPUT_ORDERS = 4_000
+BACKLOG_ORDERS = 5_000
+LATENCY_SAMPLES = 200
+BATCH_EVENTS = 100  # events per batch, as a register sends its outbox
+REGISTERS = 4
+_COPY_ORDER = (
+    "ingested_events",
+    "orders",
+    "order_lines",
+    "order_payments",
+    "order_refunds",
+    "shifts",
+    "fiscal_documents",
+    "order_status_history",
+    "cash_moves",
+)
+
+
+class _Broker(MosquittoBroker):
+    """The test broker with ``set_tcp_nodelay``, as a production Mosquitto should run: without it a
+    small ack waits ~40 ms behind the TCP delayed-ACK timer."""
+
+    def write_config(self) -> Path:
+        conf = super().write_config()
+        conf.write_text(conf.read_text() + "set_tcp_nodelay true\n")
+        return conf
+
+
+def _build(registers: list[RegisterStream], orders: int) -> list[EventBatch]:
+    """``orders`` complete sales spread over ``registers``; batches interleave the registers."""
+    per_register: list[list[EventBatch]] = []
+    for n, reg in enumerate(registers):
+        start = reg.next_seq
+        for _ in range(orders // len(registers) + (1 if n < orders % len(registers) else 0)):
+            reg.order(split=reg.order_count % 3 == 0)
+        end = len(reg.events)
+        per_register.append(
+            [reg.batch(first, min(end, first + BATCH_EVENTS - 1)) for first in range(start, end + 1, BATCH_EVENTS)]
+        )
+    out: list[EventBatch] = []
+    for i in range(max(len(b) for b in per_register)):
+        out += [b[i] for b in per_register if i < len(b)]
+    return out
+
+
+async def _publish_and_drain(edge: FakeEdge, registers: list[RegisterStream], batches: list[EventBatch]) -> float:
+    started = time.perf_counter()
+    for batch in batches:
+        await edge.send(batch)
+    for reg in registers:
+        await edge.wait_committed(reg.register_id, len(reg.events), timeout=120)
+    return time.perf_counter() - started
+
+
+def _copy_rows(registers: list[RegisterStream], orders: int) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
+    """The rows ingest writes for ``orders`` fresh sales, shaped for ``copy_records_to_table``."""
+    batches = _build(registers, orders)
+    now = utcnow()
+    tables: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
+
+    def add(table: Any, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        columns = [c.name for c in table.columns]
+        json_cols = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
+        records = [tuple(msgspec.json.encode(r[c]).decode() if c in json_cols else r[c] for c in columns) for r in rows]
+        previous = tables.setdefault(table.name, (columns, []))
+        previous[1].extend(records)
+
+    states: dict[uuid.UUID, BatchState] = {}
+    for batch in batches:
+        scope = RegisterScope(org_id=batch.org_id, location_id=batch.location_id, register_id=batch.register_id)
+        fold_events(states.setdefault(batch.register_id, BatchState(scope=scope)), batch.events)
+        add(
+            EVENTS,
+            [
+                {
+                    "register_id": batch.register_id,
+                    "seq": e.seq,
+                    "event_id": e.event_id,
+                    "org_id": batch.org_id,
+                    "type": event_tag(e),
+                    "payload": msgspec.to_builtins(e),
+                    "occurred_at": e.occurred_at,
+                    "ingested_at": now,
+                }
+                for e in batch.events
+            ],
+        )
+    for state in states.values():  # the final rows, as the ingest leaves them
+        add(ORDERS, [state.orders[i] for i in state.dirty_orders])
+        add(LINES, [line for lines in state.lines.values() for line in lines])
+        add(PAYMENTS, list(state.payments.values()))
+        add(REFUNDS, state.refunds)
+        add(SHIFTS, list(state.shifts.values()))
+        add(FISCAL, state.fiscal)
+        add(HISTORY, state.history)
+        add(CASH_MOVES, state.cash_moves)
+    return tables
+
+
+async def _copy_baseline(dsn: str, registers: list[RegisterStream], orders: int) -> float:
+    tables = _copy_rows(registers, orders)
+    conn = await asyncpg.connect(dsn)
+    try:
+        started = time.perf_counter()
+        async with conn.transaction():
+            for name in _COPY_ORDER:  # parents first: the same foreign keys hold as for the ingest
+                if name in tables:
+                    columns, records = tables[name]
+                    await conn.copy_records_to_table(name, records=records, columns=columns)
+        return time.perf_counter() - started
+    finally:
+        await conn.close()
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def _run(workdir: Path, dsn: str) -> None:
+    url = sqlalchemy_url(dsn)
+    if True:
+        await create_schema(url)
+        engine = create_ingest_engine(url)
+        with _Broker(workdir=workdir / "mosquitto") as mosquitto:
+            broker = BrokerConfig(host=mosquitto.host, port=mosquitto.port)
+            async with FakeEdge(broker) as edge, running_workers(engine, broker, count=1):
+                # Warm-up: connection pool, statement caches.
+                warm = await seed_registers(engine, 1)
+                await _publish_and_drain(edge, warm, _build(warm, 20))
+
+                registers = await seed_registers(engine, REGISTERS)
+                batches = _build(registers, THROUGHPUT_ORDERS)
+                events = sum(len(b.events) for b in batches)
+                elapsed = await _publish_and_drain(edge, registers, batches)
+                ingest_rate = THROUGHPUT_ORDERS / elapsed
+                print(
+                    f"ingest, 1 worker: {THROUGHPUT_ORDERS} orders ({events} events, {len(batches)} batches) "
+                    f"in {elapsed:.2f} s = {ingest_rate:,.0f} orders/s, {events / elapsed:,.0f} events/s"
+                )
+
+                copy_registers = await seed_registers(engine, REGISTERS)
+                copy_elapsed = await _copy_baseline(dsn, copy_registers, THROUGHPUT_ORDERS)
+                copy_rate = THROUGHPUT_ORDERS / copy_elapsed
+                print(f"baseline, raw asyncpg COPY of the same rows: {copy_elapsed:.2f} s = {copy_rate:,.0f} orders/s")
+                print(f"ratio ingest / COPY: {ingest_rate / copy_rate:.2f} (goal >= 0.5)")
+
+                [reg] = await seed_registers(engine, 1)
+                samples: list[float] = []
+                for _ in range(LATENCY_SAMPLES):
+                    start = reg.next_seq
+                    reg.order()
+                    batch = reg.batch(start, len(reg.events))
+                    started = time.perf_counter()
+                    await edge.send(batch)
+                    await edge.wait_committed(reg.register_id, batch.last_seq)
+                    samples.append(time.perf_counter() - started)
+                print(
+                    f"commit latency (one order, {len(batch.events)} events, publish → ack): "
+                    f"p50 {statistics.median(samples) * 1000:.1f} ms, p99 {_pct(samples, 0.99) * 1000:.1f} ms"
+                )
+
+                backlog = await seed_registers(engine, 1)
+                backlog_batches = _build(backlog, BACKLOG_ORDERS)
+                drained = await _publish_and_drain(edge, backlog, backlog_batches)
+                print(
+                    f"offline backlog: {BACKLOG_ORDERS} orders ({len(backlog[0].events)} events) drained in "
+                    f"{drained:.2f} s ({BACKLOG_ORDERS / drained:,.0f} orders/s)"
+                )
+        await engine.dispose()
+
+
+def main() -> None:
+    dsn = create_database("yago_bench_ingest")
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"bench-ingest-{uuid.uuid4().hex[:6]}") as tmp:
+            asyncio.run(_run(Path(tmp), dsn))
+    finally:
+        drop_database(dsn)
+
+
+if __name__ == "__main__":
+    main()

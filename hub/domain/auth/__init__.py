@@ -1,0 +1,1 @@
+"""Authentication and authorization: sign-up, login, rotating refresh tokens, invitations, roles."""

@@ -1,0 +1,1 @@
+"""Menus: named product selections with validity dates, and the active menu of a location."""
