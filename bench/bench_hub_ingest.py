@@ -47,16 +47,6 @@ _COPY_ORDER = (
 )
 
 
-class _Broker(MosquittoBroker):
-    """The test broker with ``set_tcp_nodelay``, as a production Mosquitto should run: without it a
-    small ack waits ~40 ms behind the TCP delayed-ACK timer."""
-
-    def write_config(self) -> Path:
-        conf = super().write_config()
-        conf.write_text(conf.read_text() + "set_tcp_nodelay true\n")
-        return conf
-
-
 def _build(registers: list[RegisterStream], orders: int) -> list[EventBatch]:
     """``orders`` complete sales spread over ``registers``; batches interleave the registers."""
     per_register: list[list[EventBatch]] = []
@@ -155,7 +145,7 @@ async def _run(workdir: Path, dsn: str) -> None:
     if True:
         await create_schema(url)
         engine = create_ingest_engine(url)
-        with _Broker(workdir=workdir / "mosquitto") as mosquitto:
+        with MosquittoBroker(workdir=workdir / "mosquitto") as mosquitto:
             broker = BrokerConfig(host=mosquitto.host, port=mosquitto.port)
             async with FakeEdge(broker) as edge, running_workers(engine, broker, count=1):
                 # Warm-up: connection pool, statement caches.

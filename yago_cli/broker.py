@@ -37,6 +37,7 @@ def start_broker(workdir: Path, port: int, host: str = "127.0.0.1") -> tuple[sub
                     f"persistence_location {workdir}/",
                     f"log_dest file {workdir}/mosquitto.log",
                     "max_queued_messages 100000",
+                    "set_tcp_nodelay true",
                     "",
                 ]
             )

@@ -192,6 +192,7 @@ def write_mosquitto_conf(broker_dir: Path, port: int, log_file: Path) -> Path:
                 f"persistence_location {broker_dir}/",
                 f"log_dest file {log_file}",
                 "max_queued_messages 100000",
+                "set_tcp_nodelay true",
                 "",
             ]
         )

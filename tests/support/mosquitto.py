@@ -54,6 +54,8 @@ class MosquittoBroker:
             f"persistence {'true' if self.persistence else 'false'}",
             f"persistence_location {self.workdir}/",
             "max_queued_messages 100000",
+            # Acks are tiny: without this every one waits for Nagle's delayed-ACK timer (~40 ms).
+            "set_tcp_nodelay true",
         ]
         if self.users:
             passwd = self.workdir / "passwd"
