@@ -111,7 +111,11 @@ class OutboxPublisher:
             self.wake.clear()  # before reading, so a notify that lands after the read is not lost
             room = self.acked + self.window - self.sent_upto
             if room > 0:
-                rows = self._batch(await self.store.read_after(self.sent_upto, min(self.batch_max, room)))
+                generation = self._generation
+                read = await self.store.read_after(self.sent_upto, min(self.batch_max, room))
+                if generation != self._generation:
+                    continue  # a rewind landed during the read: those rows start at the wrong place
+                rows = self._batch(read)
                 if rows:
                     await self._send(rows)
                     continue

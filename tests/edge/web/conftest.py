@@ -160,7 +160,8 @@ def start_agent(workdir: Path, env_extra: dict[str, str] | None = None, timeout:
     raise TimeoutError(f"the agent did not answer /healthz:\n{log_path.read_text(errors='replace')[-4000:]}")
 
 
-@pytest.fixture(scope="session")
+# Package scope: the browser and the agent end with this package, before other suites run their own loops.
+@pytest.fixture(scope="package")
 def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
     """One demo register for the browser tests, with an open shift; tests that break a device mend it after."""
     running = start_agent(tmp_path_factory.mktemp("agent"))
@@ -171,7 +172,7 @@ def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
         running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed")
