@@ -67,7 +67,8 @@ class AppSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class DbSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     url: str = ""
     """SQLAlchemy URL; empty means ``sqlite+aiosqlite:///{data_dir}/edge.db``."""
-    busy_timeout_ms: int = 5000
+    busy_timeout_ms: int = 30000
+    """How long a write waits for the lock before failing; a sale should wait, not fail, on a busy box."""
 
 
 class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -46,7 +46,7 @@ class SyncStore:
         self.db = db
 
     async def get(self, key: str) -> str | None:
-        async with self.db.engine.connect() as conn:
+        async with self.db.read() as conn:
             value = (await conn.execute(select(sync_state.c.value).where(sync_state.c.key == key))).scalar()
         return None if value is None else str(value)
 
@@ -61,13 +61,13 @@ class SyncStore:
 
     async def read_after(self, seq: int, limit: int) -> list[OutboxRow]:
         query = select(outbox.c.seq, outbox.c.payload).where(outbox.c.seq > seq).order_by(outbox.c.seq).limit(limit)
-        async with self.db.engine.connect() as conn:
+        async with self.db.read() as conn:
             rows = (await conn.execute(query)).all()
         return [OutboxRow(seq=int(row.seq), payload=bytes(row.payload)) for row in rows]
 
     async def backlog(self) -> Backlog:
         query = select(func.count(), func.max(outbox.c.seq))
-        async with self.db.engine.connect() as conn:
+        async with self.db.read() as conn:
             count, last_seq = (await conn.execute(query)).one()
             oldest = None
             if count:
@@ -89,7 +89,7 @@ class SyncStore:
         query = select(inbox_commands.c.status, inbox_commands.c.result).where(
             inbox_commands.c.command_id == command_id
         )
-        async with self.db.engine.connect() as conn:
+        async with self.db.read() as conn:
             row = (await conn.execute(query)).first()
         if row is None:
             return None

@@ -99,7 +99,7 @@ async def tickets(
     )
     if changed_since is not None:
         query = query.where(m.orders.c.updated_at >= changed_since)
-    async with rt.db.engine.connect() as conn:
+    async with rt.db.read() as conn:
         orders = (await conn.execute(query)).mappings().all()
         ids = [o["id"] for o in orders]
         lines_by_order: dict[str, list[TicketLine]] = {i: [] for i in ids}
@@ -144,7 +144,7 @@ async def recent_served(rt: Runtime) -> list[Ticket]:
 
 
 async def _fingerprint(rt: Runtime) -> tuple[object, ...]:
-    async with rt.db.engine.connect() as conn:
+    async with rt.db.read() as conn:
         row = (
             await conn.execute(
                 select(func.count(), func.max(m.orders.c.updated_at)).where(

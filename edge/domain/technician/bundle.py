@@ -30,7 +30,7 @@ DEVICE_TIMEOUT = 10.0
 
 async def integrity_check(rt: Runtime) -> list[str]:
     """``PRAGMA integrity_check``: ``["ok"]`` for a healthy database."""
-    async with rt.db.engine.connect() as conn:
+    async with rt.db.read() as conn:
         rows = (await conn.execute(text("PRAGMA integrity_check"))).all()
     return [str(row[0]) for row in rows]
 
@@ -59,7 +59,7 @@ async def device_report(rt: Runtime, actor: Actor) -> dict[str, object]:
 
 async def _audit_rows(rt: Runtime, limit: int = 200) -> list[dict[str, object]]:
     query = select(m.audit_log).order_by(m.audit_log.c.id.desc()).limit(limit)
-    async with rt.db.engine.connect() as conn:
+    async with rt.db.read() as conn:
         rows = (await conn.execute(query)).all()
     return [{k: services.plain(v) for k, v in row._mapping.items()} for row in rows]
 
