@@ -105,7 +105,10 @@ def main() -> None:
     print(f"bare socket  write + 1 status round trip  p50 {bare_p50:7.3f} ms  (n={len(bare)})")
     print(f"EscPosPrinter.print_receipt               p50 {driver_p50:7.3f} ms  (n={len(driver)})")
     print(f"  of which layout rendering (python-escpos) p50 {layout_p50:7.3f} ms")
-    print("  (the driver makes 6 DLE EOT round trips per job: n=1/2/4 before and after; the baseline makes 1)")
+    print(
+        "  (the driver makes 2 DLE EOT round trips per job to an online printer, n=1 before and after, plus"
+        " two fsynced job-state records; the baseline makes 1 round trip)"
+    )
     print(
         f"driver / bare socket ratio: {driver_p50 / bare_p50:.2f}x  (overhead {driver_p50 - bare_p50:.3f} ms per job)"
     )

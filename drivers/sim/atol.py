@@ -3,8 +3,8 @@ fiscal storage, shift, cash counter and OFD queue persist in a state directory a
 
 In-process: ``emu = AtolEmulator(state_dir, journal_dir, port=0); emu.start(); … emu.stop()``. Standalone:
 ``yago sim atol``. Requests are kept in ``<state>/requests/`` like the Web Server's database, so a uuid
-still answers after a restart; finished ones are forgotten after ``request_retention`` (a week) so status
-polling cannot fill the disk. A task that was running when the emulator stopped is reported as error 241
+still answers after a restart (a status query that runs at once is kept in memory only); finished ones are
+forgotten after ``request_retention`` (a week) so status polling cannot fill the disk. A task that was running when the emulator stopped is reported as error 241
 (link to the device lost) because nobody can say whether it finished; tasks still waiting run again.
 """
 
@@ -41,6 +41,21 @@ _TASK_DECODER = msgspec.json.Decoder(float_hook=Decimal)
 _ENCODER = msgspec.json.Encoder(decimal_format="number")
 _ONE_SHOT = frozenset({"drop_before_commit", "drop_after_commit", "forget_request"})
 _FINISHED = frozenset({"ready", "error", "interrupted", "canceled"})
+# Queries that change nothing on the device, with nothing queued ahead of them, live in memory only: they
+# run at once, so a restart can lose one only in that instant (the uuid is then unknown and the query asked
+# again), while writing each request three times with fsync would make every status query, and the one
+# before every sale, several times slower than the FN it stands for. Queued ones are kept like any other.
+_READ_ONLY = frozenset(
+    {
+        "getDeviceInfo",
+        "getDeviceStatus",
+        "getFnDocument",
+        "getFnInfo",
+        "getFnStatus",
+        "getShiftStatus",
+        "ofdExchangeStatus",
+    }
+)
 
 
 class AtolEmulator:
@@ -69,6 +84,7 @@ class AtolEmulator:
         self._accepted = 0
         self._lock = threading.RLock()
         self._requests: dict[str, RequestRecord] = {}
+        self._volatile: set[str] = set()  # read-only requests, never written to disk
         self._done: dict[str, threading.Event] = {}
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._stopping = threading.Event()
@@ -141,6 +157,7 @@ class AtolEmulator:
 
     def _recover_requests(self, store: Store) -> None:
         self._requests.clear()
+        self._volatile.clear()
         self._done.clear()
         for record in store.load_requests():
             self._requests[record.uuid] = record
@@ -230,7 +247,10 @@ class AtolEmulator:
             )
             pending = sum(1 for r in self._requests.values() if any(t.status not in _FINISHED for t in r.tasks))
             record.number = pending + 1
-            store.save_request(record)
+            if record.number == 1 and all(task_type in _READ_ONLY for task_type, _ in tasks):
+                self._volatile.add(request_uuid)
+            else:
+                store.save_request(record)
             self._requests[request_uuid] = record
             self._done[request_uuid] = threading.Event()
             self._accepted += 1
@@ -269,7 +289,7 @@ class AtolEmulator:
                 return False
             for task in record.tasks:
                 task.status = "canceled"
-            store.save_request(record)
+            self._save(store, record)
             self._done[request_uuid].set()
             return True
 
@@ -284,6 +304,7 @@ class AtolEmulator:
         store = self._require_store()
         with self._lock:
             self._requests.pop(request_uuid, None)
+            self._volatile.discard(request_uuid)
             store.delete_request(request_uuid)
 
     def prune_requests(self) -> int:
@@ -299,8 +320,15 @@ class AtolEmulator:
             for uid in old:
                 del self._requests[uid]
                 self._done.pop(uid, None)
-                store.delete_request(uid)
+                if uid in self._volatile:
+                    self._volatile.discard(uid)
+                else:
+                    store.delete_request(uid)
         return len(old)
+
+    def _save(self, store: Store, record: RequestRecord) -> None:
+        if record.uuid not in self._volatile:
+            store.save_request(record)
 
     def _require_store(self) -> Store:
         if self._store is None:
@@ -332,17 +360,23 @@ class AtolEmulator:
                 if any(t.status in ("error", "interrupted") for t in record.tasks):
                     task.status, task.error_code = "interrupted", INTERRUPTED
                     task.error_description = "Прервано из-за предыдущих ошибок"
-                    store.save_request(record)
+                    self._save(store, record)
                     continue
                 task.status = "inProgress"
-                store.save_request(record)
+                self._save(store, record)
                 delay = self.faults.delay
+                if not delay:
+                    # Nothing to wait for: run it under the same hold of the lock, so a poll that comes
+                    # in meanwhile waits for the result instead of seeing inProgress and backing off.
+                    self._execute(task)
+                    self._save(store, record)
+                    continue
             # Stopped while the device "works": the task stays inProgress, as after a power cut.
-            if delay and self._stopping.wait(delay):
+            if self._stopping.wait(delay):
                 return
             with self._lock:
                 self._execute(task)
-                store.save_request(record)
+                self._save(store, record)
         with self._lock:
             event = self._done.get(request_uuid)
             if event is not None and all(t.status in _FINISHED for t in record.tasks):

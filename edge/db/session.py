@@ -14,6 +14,8 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from edge.db import _inline as inline
+
 READ_ONLY = "yago_read_only"
 
 
@@ -23,9 +25,13 @@ class Database:
     def __init__(self, url: str, busy_timeout_ms: int = 5000) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        options: dict[str, object] = {}
         if self.is_sqlite and ":///" in url and ":memory:" not in url:
-            Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: AsyncEngine = create_async_engine(url)
+            path = url.split(":///", 1)[1]
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            if url.startswith("sqlite+aiosqlite:") and "?" not in path:
+                options["async_creator"] = inline.connect(path)
+        self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
             self._configure_sqlite(busy_timeout_ms)
         self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(self.engine, expire_on_commit=False)

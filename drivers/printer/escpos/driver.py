@@ -1,8 +1,9 @@
 """The ESC/POS receipt printer driver and the cash drawer on its kick-out connector.
 
 Every job checks DLE EOT status first (paper, cover, online), is sent once under its job id, and is
-confirmed by a second status query. A link lost before the job reconnects with backoff; a link lost
-once job bytes may have gone out is OutcomeUnknown and the job is never replayed under the same id.
+confirmed by a second status query; an online printer answers each check in one round trip. A link lost
+before the job reconnects with backoff; a link lost once job bytes may have gone out is OutcomeUnknown and
+the job is never replayed under the same id.
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ class EscPosPrinter:
             return PrintResult(job_id=job_id, outcome=PrintOutcome.PRINTED)
 
     async def _ensure_ready(self) -> PrinterStatus:
-        status = await self._status_with_reconnect()
+        status = await self._status_with_reconnect(brief=True)
         if status.online is None:
             raise DeviceUnavailable("the printer does not answer status queries", device_id=self.device_id)
         if status.paper is PaperState.OUT:
@@ -152,7 +153,7 @@ class EscPosPrinter:
     async def _confirm(self, *, what: str) -> None:
         """Raw 9100 and serial have no acknowledgement: a status answer after the bytes is the receipt."""
         try:
-            after = await self._read_status()
+            after = await self._read_status(brief=True)
         except DeviceError as exc:
             await self._disconnect()
             raise OutcomeUnknown(
@@ -170,7 +171,7 @@ class EscPosPrinter:
 
     # ------------------------------------------------------------------------------------ status and link
 
-    async def _status_with_reconnect(self, attempts: int | None = None) -> PrinterStatus:
+    async def _status_with_reconnect(self, attempts: int | None = None, *, brief: bool = False) -> PrinterStatus:
         """Status, reconnecting with exponential backoff; only safe before any job byte is sent."""
         last: DeviceError | None = None
         for attempt in range(attempts or self.reconnect_attempts):
@@ -179,7 +180,7 @@ class EscPosPrinter:
             try:
                 if not self.transport.is_open:
                     await self.transport.open()
-                return await self._read_status()
+                return await self._read_status(brief=brief)
             except (DeviceUnavailable, DeviceTimeout) as exc:
                 last = exc
                 log.warning("printer link failed device=%s attempt=%d error=%s", self.device_id, attempt + 1, exc)
@@ -187,10 +188,15 @@ class EscPosPrinter:
         assert last is not None
         raise DeviceUnavailable(f"{self.transport.name}: {last.message}", device_id=self.device_id) from last
 
-    async def _read_status(self) -> PrinterStatus:
+    async def _read_status(self, *, brief: bool = False) -> PrinterStatus:
+        """DLE EOT 1, 2 and 4. ``brief``: an online answer to n = 1 is taken as the whole status, because a
+        printer stops and goes offline on an open cover or a paper end; the causes are asked only then
+        (paper near-end, which does not stop it, stays unknown: a job does not need it)."""
         printer = await self._query(escpos_status.PRINTER)
         if printer is None:
             return escpos_status.UNKNOWN
+        if brief and not printer & escpos_status.OFFLINE:
+            return escpos_status.decode_online(printer, drawer_open_signal_high=self.profile.drawer_open_signal_high)
         offline_cause = await self._query(escpos_status.OFFLINE_CAUSE)
         paper = await self._query(escpos_status.PAPER)
         return escpos_status.decode(

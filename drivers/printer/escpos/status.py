@@ -14,6 +14,8 @@ OFFLINE_CAUSE = 2  # n = 2: cover, paper-end stop, error
 ERRORS = 3  # n = 3: cutter and other errors
 PAPER = 4  # n = 4: roll paper sensors
 
+OFFLINE = 0x08  # n = 1, bit 3: the printer takes no data (cover open, paper end, error, feed button)
+
 _FIXED_MASK = 0b1001_0011
 _FIXED_BITS = 0b0001_0010
 
@@ -39,7 +41,7 @@ def decode(
     """Combine the replies to n = 1, 2, 4 (``None`` where a query got no valid reply)."""
     if printer is None or not is_status_byte(printer):
         return UNKNOWN
-    online = not printer & 0x08
+    online = not printer & OFFLINE
     drawer_signal = bool(printer & 0x04)
     cover_open: bool | None = None
     paper_stop = False
@@ -51,6 +53,16 @@ def decode(
         paper=decode_paper(paper, paper_stop=paper_stop),
         cover_open=cover_open,
         drawer_open=drawer_signal == drawer_open_signal_high,
+    )
+
+
+def decode_online(printer: int, *, drawer_open_signal_high: bool = True) -> PrinterStatus:
+    """An online reply to n = 1 alone: the cover is closed and paper is there (near-end is not known)."""
+    return PrinterStatus(
+        online=True,
+        paper=PaperState.UNKNOWN,
+        cover_open=False,
+        drawer_open=bool(printer & 0x04) == drawer_open_signal_high,
     )
 
 

@@ -8,8 +8,9 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Row, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from drivers.base import Operator
@@ -17,7 +18,7 @@ from drivers.errors import DeviceError
 from edge.db import models as m
 from edge.domain.orders.repo import touch
 from edge.domain.runtime import Runtime
-from edge.problems import Problem, device_problem
+from edge.problems import Problem, device_problem, not_found
 
 
 def problem_json(problem: Problem) -> str:
@@ -28,6 +29,14 @@ async def remember_problem(rt: Runtime, order_id: str, problem: Problem | None, 
     """Store the last failed step on the order (the UI shows it) in its own transaction."""
     async with rt.db.begin() as conn:
         await touch(conn, order_id, last_problem=problem_json(problem) if problem else None, **values)
+
+
+async def order_row(conn: AsyncConnection, order_id: str) -> Row[Any]:
+    """The order's own row, for steps that only need its status or totals (not lines and payments)."""
+    row = (await conn.execute(select(m.orders).where(m.orders.c.id == order_id))).first()
+    if row is None:
+        raise not_found("Order", order_id)
+    return row
 
 
 def device_failed(rt: Runtime, device: str, exc: DeviceError, what: str = "") -> Problem:

@@ -8,6 +8,8 @@ at all (blocked, expired, shift over 24 h), card payments are reversed and the o
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -15,7 +17,14 @@ import structlog
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from drivers.base import FiscalDocument, FiscalOutcomeKind, FiscalRegistrar, PendingFiscal, ReceiptKind
+from drivers.base import (
+    FiscalDocument,
+    FiscalOutcomeKind,
+    FiscalReceipt,
+    FiscalRegistrar,
+    PendingFiscal,
+    ReceiptKind,
+)
 from drivers.errors import (
     DeviceError,
     FiscalStorageBlocked,
@@ -30,6 +39,7 @@ from edge.domain.checkout._common import (
     device_failed,
     get_state,
     operator_for,
+    order_row,
     remember_problem,
     set_state,
     timed,
@@ -53,8 +63,8 @@ async def commit_fiscalized(
     rt: Runtime, order_id: str, entry_id: str | None, info: FiscalDocumentInfo, doc: FiscalDocument | None
 ) -> None:
     async with rt.db.begin() as conn:
-        rec = await fetch_order(conn, order_id)
-        if rec.status == "fiscalized":
+        row = await order_row(conn, order_id)
+        if row.status == "fiscalized":
             return
         values: dict[str, object] = {
             "status": "fiscalized",
@@ -63,13 +73,13 @@ async def commit_fiscalized(
             "last_problem": None,
             "receipt_printed": bool(doc is not None and not doc.not_printed),
         }
-        if rec.row.kitchen_status == "created":
+        if row.kitchen_status == "created":
             values["kitchen_status"] = "confirmed"
         await touch(conn, order_id, **values)
         if entry_id is not None:
             await journal.settle(conn, entry_id, "done", doc)
         await append_event(conn, OrderFiscalized(**header(), order_id=uuid.UUID(order_id), document=info))
-        if rec.row.kitchen_status == "created":
+        if row.kitchen_status == "created":
             await append_event(
                 conn,
                 KitchenStatusChanged(**header(), order_id=uuid.UUID(order_id), status="confirmed", previous="created"),
@@ -88,11 +98,16 @@ async def _non_fiscal(rt: Runtime, order_id: str) -> None:
     await commit_fiscalized(rt, order_id, None, info, None)
 
 
-async def _open_journal(rt: Runtime, fiscal: FiscalRegistrar, order_id: str, total: int) -> tuple[str, uuid.UUID]:
+async def _open_journal(
+    rt: Runtime, fiscal: FiscalRegistrar, order_id: str, total: int
+) -> tuple[str, uuid.UUID, FiscalReceipt]:
+    """Journal the sell (committed before the device sees it) and build its receipt in the same transaction."""
     with timed(rt, "fiscal_last_document"):
         last_fd = await fiscal.last_document_number()
     request_id = uuid7()
     async with rt.db.begin() as conn:
+        rec = await fetch_order(conn, order_id)
+        receipt = sell_receipt(rec, await operator_for(conn, rec.row.cashier_id), rt.settings.app.taxation_type)
         entry_id = await journal.open_entry(
             conn,
             device="fiscal",
@@ -103,7 +118,7 @@ async def _open_journal(rt: Runtime, fiscal: FiscalRegistrar, order_id: str, tot
             last_known_fd=last_fd,
         )
         await touch(conn, order_id, status="fiscalizing")
-    return entry_id, request_id
+    return entry_id, request_id, receipt
 
 
 async def settle_fiscal_outcome(
@@ -144,12 +159,12 @@ async def fiscalize(rt: Runtime, order_id: str) -> list[str]:
     """Fiscalize a fully paid order, then print, send the kitchen ticket and open the drawer.
 
     Returns warnings from the after-steps (printing problems do not undo a sale)."""
-    async with rt.db.begin() as conn:
-        rec = await fetch_order(conn, order_id)
-    if rec.status == "fiscalized":
+    async with rt.db.read() as conn:
+        row = await order_row(conn, order_id)
+    if row.status == "fiscalized":
         return []
-    if rec.status != "paid":
-        raise conflict("not_paid", "The order is not fully paid", f"order {rec.row.number} is {rec.status}")
+    if row.status != "paid":
+        raise conflict("not_paid", "The order is not fully paid", f"order {row.number} is {row.status}")
     if not rt.settings.app.fiscal:
         with timed(rt, "fiscalize"):
             await _non_fiscal(rt, order_id)
@@ -161,15 +176,12 @@ async def fiscalize(rt: Runtime, order_id: str) -> list[str]:
         raise problem
     for attempt in range(2):
         try:
-            entry_id, request_id = await _open_journal(rt, fiscal, order_id, rec.row.total)
+            entry_id, request_id, receipt = await _open_journal(rt, fiscal, order_id, row.total)
         except DeviceError as exc:
             problem = device_failed(rt, "fiscal", exc, "fiscalizing")
             await remember_problem(rt, order_id, problem)
             raise problem from exc
         rt.crash.hit("after_fiscal_journal")
-        async with rt.db.begin() as conn:
-            rec = await fetch_order(conn, order_id)
-            receipt = sell_receipt(rec, await operator_for(conn, rec.row.cashier_id), rt.settings.app.taxation_type)
         try:
             with timed(rt, "fiscalize"):
                 doc = await fiscal.register_receipt(receipt, request_id)
@@ -232,7 +244,7 @@ async def _reopen_shift(rt: Runtime, fiscal: FiscalRegistrar) -> bool:
 async def after_fiscal(rt: Runtime, order_id: str) -> list[str]:
     """Receipt paper, kitchen ticket and drawer: each journaled, none of them can undo the sale."""
     warnings: list[str] = []
-    async with rt.db.begin() as conn:
+    async with rt.db.read() as conn:
         rec = await fetch_order(conn, order_id)
     info = msgspec.json.decode(rec.row.fiscal_document, type=FiscalDocumentInfo) if rec.row.fiscal_document else None
     cash = any(p.method == "cash" for p in rec.approved_payments())
@@ -247,30 +259,57 @@ async def after_fiscal(rt: Runtime, order_id: str) -> list[str]:
         )
         drawer_by_printer = receipt.open_drawer
         ok = await _device_step(
-            rt, order_id, "printer", "receipt", receipt.job_id, printer.print_receipt(receipt), warnings
+            rt, order_id, "printer", "receipt", receipt.job_id, partial(printer.print_receipt, receipt), warnings
         )
         if ok:
             await remember_problem(rt, order_id, None, receipt_printed=True)
     rt.crash.hit("after_print")
+    steps: list[tuple[str, str, str, Callable[[], Awaitable[object]]]] = []
     ticket = kitchen_ticket(rec)
     if ticket is not None and printer is not None:
-        await _device_step(
-            rt, order_id, "printer", "kitchenTicket", ticket.job_id, printer.print_kitchen_ticket(ticket), warnings
-        )
+        steps.append(("printer", "kitchenTicket", ticket.job_id, partial(printer.print_kitchen_ticket, ticket)))
     drawer = rt.devices.drawer
     if cash and drawer is not None and not drawer_by_printer:
-        await _device_step(rt, order_id, "drawer", "drawerOpen", f"{order_id}:drawer", drawer.open(), warnings)
+        steps.append(("drawer", "drawerOpen", f"{order_id}:drawer", drawer.open))
+    if steps:
+        # Both rows in one commit before either device is driven; each is settled as soon as it is done.
+        async with rt.db.begin() as conn:
+            entries = [
+                await journal.open_entry(conn, device=device, kind=kind, request_id=request_id, order_id=order_id)
+                for device, kind, request_id, _ in steps
+            ]
+        for (device, kind, _, call), entry_id in zip(steps, entries, strict=True):
+            await _drive(rt, order_id, entry_id, device, kind, call, warnings)
     return warnings
 
 
 async def _device_step(
-    rt: Runtime, order_id: str, device: str, kind: str, request_id: str, call: Any, warnings: list[str]
+    rt: Runtime,
+    order_id: str,
+    device: str,
+    kind: str,
+    request_id: str,
+    call: Callable[[], Awaitable[object]],
+    warnings: list[str],
 ) -> bool:
     async with rt.db.begin() as conn:
         entry_id = await journal.open_entry(conn, device=device, kind=kind, request_id=request_id, order_id=order_id)
+    return await _drive(rt, order_id, entry_id, device, kind, call, warnings)
+
+
+async def _drive(
+    rt: Runtime,
+    order_id: str,
+    entry_id: str,
+    device: str,
+    kind: str,
+    call: Callable[[], Awaitable[object]],
+    warnings: list[str],
+) -> bool:
+    """Drive a device whose journal row is committed, then settle the row."""
     try:
         with timed(rt, kind):
-            result = await call
+            result = await call()
     except DeviceError as exc:
         problem = device_failed(rt, device, exc, kind)
         warnings.append(f"{problem.title}: {problem.detail}")

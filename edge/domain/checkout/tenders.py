@@ -16,7 +16,7 @@ from edge.db import models as m
 from edge.db.outbox import append_event, header
 from edge.domain.auth.services import Actor
 from edge.domain.checkout import journal
-from edge.domain.checkout._common import device_failed, last_trace, remember_problem, timed
+from edge.domain.checkout._common import device_failed, last_trace, order_row, remember_problem, timed
 from edge.domain.checkout.card import commit_sale_result, fetch_entry, resolve_unknown, run_terminal, sale_problem
 from edge.domain.checkout.fiscal import fiscalize
 from edge.domain.checkout.schemas import PayIn, PayOut
@@ -61,7 +61,7 @@ def _check_payable(rec: OrderRecord) -> None:
 
 
 async def _result(rt: Runtime, order_id: str, payment_id: str, warnings: list[str]) -> PayOut:
-    async with rt.db.begin() as conn:
+    async with rt.db.read() as conn:
         rec = await fetch_order(conn, order_id)
     payment = next(p for p in rec.payments if p.id == payment_id)
     return PayOut(
@@ -79,93 +79,99 @@ async def pay(rt: Runtime, actor: Actor, order_id: str, data: PayIn, idempotency
 
 
 async def _pay_locked(rt: Runtime, actor: Actor, order_id: str, data: PayIn, idempotency_key: str | None) -> PayOut:
-    now = utcnow()
+    # The idempotency lookup, the checks and the payment row share one transaction: one commit, and a
+    # repeated key cannot slip in between the lookup and the insert.
     async with rt.db.begin() as conn:
         known = await _existing(conn, order_id, idempotency_key, data.payment_id)
+        if known is None:
+            payment_id, entry_id = await _record_payment(rt, conn, order_id, data, idempotency_key)
     if known is not None:
         return await _result(rt, order_id, known, [])
-    baseline = await _trace_baseline(rt) if data.method == "card" else None
-    async with rt.db.begin() as conn:
-        rec = await fetch_order(conn, order_id)
-        _check_payable(rec)
-        if await open_shift_id(conn) is None:
-            raise conflict("shift_closed", "No open shift", "Open a shift before taking payments")
-        amount = data.amount if data.amount is not None else rec.due
-        if amount > rec.due:
-            raise invalid("overpayment", "More than is due", f"{amount} is above the {rec.due} still due")
-        tendered = None
-        change = 0
-        if data.method == "cash":
-            tendered = data.tendered if data.tendered is not None else amount
-            if tendered < amount:
-                raise invalid("tendered_too_little", "Not enough cash", f"tendered {tendered} is below {amount}")
-            change = tendered - amount
-        elif data.tendered is not None:
-            raise invalid("tendered_not_cash", "Tendered is for cash", "only a cash payment has a tendered amount")
-        terminal = rt.devices.terminal
-        if data.method == "card" and terminal is None:
-            raise Problem(503, "unavailable", "No card terminal", "The register has no card terminal configured")
-        payment_id = str(data.payment_id or uuid7())
-        card = data.method == "card"
-        await conn.execute(
-            insert(m.payments).values(
-                id=payment_id,
-                order_id=order_id,
-                method=data.method,
-                amount=amount,
-                tendered=tendered,
-                change=change,
-                status="pending" if card else "approved",
-                idempotency_key=idempotency_key,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        entry_id = None
-        if card:
-            entry_id = await journal.open_entry(
-                conn,
-                device="terminal",
-                kind="sale",
-                request_id=payment_id,
-                order_id=order_id,
-                payment_id=payment_id,
-                amount=amount,
-                last_known_trace=baseline,
-            )
-            await touch(conn, order_id, status="paying")
-        else:
-            paid_total = rec.row.paid_total + amount
-            fully = paid_total >= rec.row.total
-            await touch(conn, order_id, paid_total=paid_total, status="paid" if fully else "paying", last_problem=None)
-            rec = await fetch_order(conn, order_id)
-            paid = next(p for p in rec.payments if p.id == payment_id)
-            await append_event(
-                conn,
-                OrderPaid(
-                    **header(now),
-                    order_id=uuid.UUID(order_id),
-                    payment=payment_record(paid),
-                    paid_total=paid_total,
-                    fully_paid=fully,
-                ),
-            )
     await rt.notify_sync()
     rt.crash.hit("after_payment_journal")
     if entry_id is not None:
+        terminal = rt.devices.terminal
         assert terminal is not None
         await _card_sale(rt, terminal, entry_id, payment_id)
     warnings = await _finish_if_paid(rt, order_id)
     return await _result(rt, order_id, payment_id, warnings)
 
 
-async def _trace_baseline(rt: Runtime) -> int | None:
+async def _record_payment(
+    rt: Runtime, conn: AsyncConnection, order_id: str, data: PayIn, idempotency_key: str | None
+) -> tuple[str, str | None]:
+    """Check the order, insert the payment and (card) open its terminal journal entry; the id of both."""
+    now = utcnow()
+    rec = await fetch_order(conn, order_id)
+    _check_payable(rec)
+    if await open_shift_id(conn) is None:
+        raise conflict("shift_closed", "No open shift", "Open a shift before taking payments")
+    amount = data.amount if data.amount is not None else rec.due
+    if amount > rec.due:
+        raise invalid("overpayment", "More than is due", f"{amount} is above the {rec.due} still due")
+    tendered = None
+    change = 0
+    if data.method == "cash":
+        tendered = data.tendered if data.tendered is not None else amount
+        if tendered < amount:
+            raise invalid("tendered_too_little", "Not enough cash", f"tendered {tendered} is below {amount}")
+        change = tendered - amount
+    elif data.tendered is not None:
+        raise invalid("tendered_not_cash", "Tendered is for cash", "only a cash payment has a tendered amount")
+    if data.method == "card" and rt.devices.terminal is None:
+        raise Problem(503, "unavailable", "No card terminal", "The register has no card terminal configured")
+    payment_id = str(data.payment_id or uuid7())
+    card = data.method == "card"
+    await conn.execute(
+        insert(m.payments).values(
+            id=payment_id,
+            order_id=order_id,
+            method=data.method,
+            amount=amount,
+            tendered=tendered,
+            change=change,
+            status="pending" if card else "approved",
+            idempotency_key=idempotency_key,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    if card:
+        entry_id = await journal.open_entry(
+            conn,
+            device="terminal",
+            kind="sale",
+            request_id=payment_id,
+            order_id=order_id,
+            payment_id=payment_id,
+            amount=amount,
+            last_known_trace=await _trace_baseline(conn),
+        )
+        await touch(conn, order_id, status="paying")
+        return payment_id, entry_id
+    paid_total = rec.row.paid_total + amount
+    fully = paid_total >= rec.row.total
+    await touch(conn, order_id, paid_total=paid_total, status="paid" if fully else "paying", last_problem=None)
+    paid = (await conn.execute(select(m.payments).where(m.payments.c.id == payment_id))).one()
+    await append_event(
+        conn,
+        OrderPaid(
+            **header(now),
+            order_id=uuid.UUID(order_id),
+            payment=payment_record(paid),
+            paid_total=paid_total,
+            fully_paid=fully,
+        ),
+    )
+    return payment_id, None
+
+
+async def _trace_baseline(conn: AsyncConnection) -> int | None:
     """The terminal's last trace before this sale, so a lost outcome can be told apart later.
 
     Known from our own last result; None before the first one (the terminal then matches by amount and
     time). Not asked of the terminal before every sale: a repeat-receipt prints on some terminals."""
-    async with rt.db.begin() as conn:
-        return await last_trace(conn)
+    return await last_trace(conn)
 
 
 async def _card_sale(rt: Runtime, terminal: PaymentTerminal, entry_id: str, payment_id: str) -> None:
@@ -202,9 +208,9 @@ async def _card_sale(rt: Runtime, terminal: PaymentTerminal, entry_id: str, paym
 
 
 async def _finish_if_paid(rt: Runtime, order_id: str) -> list[str]:
-    async with rt.db.begin() as conn:
-        rec = await fetch_order(conn, order_id)
-    if rec.status != "paid":
+    async with rt.db.read() as conn:
+        row = await order_row(conn, order_id)
+    if row.status != "paid":
         return []
     warnings = await fiscalize(rt, order_id)
     await rt.notify_sync()
