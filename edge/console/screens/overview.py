@@ -11,6 +11,11 @@ from edge.console.screens._format import yes_no
 from edge.console.widgets.keyvalue import KeyValueTable
 
 
+def _version(value: object) -> str:
+    """'v0' is a real version (the built-in demo catalog); only a missing one is '—'."""
+    return "—" if value is None else f"v{value}"
+
+
 class OverviewScreen(ConsoleScreen):
     TITLE = "Overview"
 
@@ -49,7 +54,7 @@ class OverviewScreen(ConsoleScreen):
                 "Devices",
                 f"{len(devices)}, attention: {', '.join(troubled)}" if troubled else f"{len(devices)}, all fine",
             ),
-            ("Catalog", f"v{catalog.get('version') or '—'}  {str(catalog.get('content_hash') or '')[:12]}"),
+            ("Catalog", f"{_version(catalog.get('version'))}  {str(catalog.get('content_hash') or '')[:12]}"),
             ("Shift", f"{shift.get('status', 'closed')} #{shift.get('number') or '—'}"),
             ("Shift age", self.ago(shift.get("opened_at"))),
             ("Enrolled", yes_no(hub.get("enrolled"))),
