@@ -6,10 +6,13 @@ for its ack); and the time one worker takes to drain a 5,000-order offline backl
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,8 @@ from tests.support.mosquitto import MosquittoBroker
 from tests.support.postgres import create_database, drop_database, sqlalchemy_url
 
 THROUGHPUT_ORDERS = 4_000
+ROUNDS = 3
+RATIO_GOAL = 0.5
 BACKLOG_ORDERS = 5_000
 LATENCY_SAMPLES = 200
 BATCH_EVENTS = 100  # events per batch, as a register sends its outbox
@@ -64,13 +69,27 @@ def _build(registers: list[RegisterStream], orders: int) -> list[EventBatch]:
     return out
 
 
+@contextlib.contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """The registers' prebuilt events and rows live in this process only because the bench plays the edge
+    too; frozen, the collector no longer rescans them whenever the worker's own allocations trigger a full
+    collection. Both sides of the ratio are timed this way."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 async def _publish_and_drain(edge: FakeEdge, registers: list[RegisterStream], batches: list[EventBatch]) -> float:
-    started = time.perf_counter()
-    for batch in batches:
-        await edge.send(batch)
-    for reg in registers:
-        await edge.wait_committed(reg.register_id, len(reg.events), timeout=120)
-    return time.perf_counter() - started
+    with _frozen_heap():
+        started = time.perf_counter()
+        for batch in batches:
+            await edge.send(batch)
+        for reg in registers:
+            await edge.wait_committed(reg.register_id, len(reg.events), timeout=120)
+        return time.perf_counter() - started
 
 
 def _copy_rows(registers: list[RegisterStream], orders: int) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
@@ -124,13 +143,14 @@ async def _copy_baseline(dsn: str, registers: list[RegisterStream], orders: int)
     tables = _copy_rows(registers, orders)
     conn = await asyncpg.connect(dsn)
     try:
-        started = time.perf_counter()
-        async with conn.transaction():
-            for name in _COPY_ORDER:  # parents first: the same foreign keys hold as for the ingest
-                if name in tables:
-                    columns, records = tables[name]
-                    await conn.copy_records_to_table(name, records=records, columns=columns)
-        return time.perf_counter() - started
+        with _frozen_heap():
+            started = time.perf_counter()
+            async with conn.transaction():
+                for name in _COPY_ORDER:  # parents first: the same foreign keys hold as for the ingest
+                    if name in tables:
+                        columns, records = tables[name]
+                        await conn.copy_records_to_table(name, records=records, columns=columns)
+            return time.perf_counter() - started
     finally:
         await conn.close()
 
@@ -152,21 +172,28 @@ async def _run(workdir: Path, dsn: str) -> None:
                 warm = await seed_registers(engine, 1)
                 await _publish_and_drain(edge, warm, _build(warm, 20))
 
-                registers = await seed_registers(engine, REGISTERS)
-                batches = _build(registers, THROUGHPUT_ORDERS)
-                events = sum(len(b.events) for b in batches)
-                elapsed = await _publish_and_drain(edge, registers, batches)
-                ingest_rate = THROUGHPUT_ORDERS / elapsed
-                print(
-                    f"ingest, 1 worker: {THROUGHPUT_ORDERS} orders ({events} events, {len(batches)} batches) "
-                    f"in {elapsed:.2f} s = {ingest_rate:,.0f} orders/s, {events / elapsed:,.0f} events/s"
-                )
-
-                copy_registers = await seed_registers(engine, REGISTERS)
-                copy_elapsed = await _copy_baseline(dsn, copy_registers, THROUGHPUT_ORDERS)
-                copy_rate = THROUGHPUT_ORDERS / copy_elapsed
-                print(f"baseline, raw asyncpg COPY of the same rows: {copy_elapsed:.2f} s = {copy_rate:,.0f} orders/s")
-                print(f"ratio ingest / COPY: {ingest_rate / copy_rate:.2f} (goal >= 0.5)")
+                # The machine is shared: each round times both sides back to back, and the ratio is the
+                # median of the rounds' ratios, so a burst of foreign load cannot favour one side.
+                ratios: list[float] = []
+                for n in range(1, ROUNDS + 1):
+                    registers = await seed_registers(engine, REGISTERS)
+                    batches = _build(registers, THROUGHPUT_ORDERS)
+                    events = sum(len(b.events) for b in batches)
+                    elapsed = await _publish_and_drain(edge, registers, batches)
+                    ingest_rate = THROUGHPUT_ORDERS / elapsed
+                    copy_registers = await seed_registers(engine, REGISTERS)
+                    copy_elapsed = await _copy_baseline(dsn, copy_registers, THROUGHPUT_ORDERS)
+                    copy_rate = THROUGHPUT_ORDERS / copy_elapsed
+                    ratios.append(ingest_rate / copy_rate)
+                    print(
+                        f"round {n}: ingest, 1 worker: {THROUGHPUT_ORDERS} orders ({events} events, "
+                        f"{len(batches)} batches) in {elapsed:.2f} s = {ingest_rate:,.0f} orders/s, "
+                        f"{events / elapsed:,.0f} events/s; raw asyncpg COPY of the same rows: {copy_elapsed:.2f} s "
+                        f"= {copy_rate:,.0f} orders/s; ratio {ingest_rate / copy_rate:.2f}"
+                    )
+                ratio = statistics.median(ratios)
+                verdict = "met" if ratio >= RATIO_GOAL else "NOT met"
+                print(f"ratio ingest / COPY (median of {ROUNDS} rounds): {ratio:.3f} (goal >= {RATIO_GOAL}: {verdict})")
 
                 [reg] = await seed_registers(engine, 1)
                 samples: list[float] = []

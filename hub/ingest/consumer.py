@@ -2,7 +2,8 @@
 commits batches in one transaction per register, acknowledges them, and dead-letters what it refuses.
 
 Batches that queued up while the worker was busy (a backlog draining) are taken together: the batches
-of one register then share one transaction, which is where the ingest's throughput comes from.
+of one register then share one transaction, which is where the ingest's throughput comes from, and the
+commits of different registers overlap on separate connections (on PostgreSQL).
 
 A worker never crashes on a message: undecodable, inconsistent or foreign payloads become dead
 letters; a database outage leaves the batch unacknowledged so the register sends it again.
@@ -19,6 +20,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import aiomqtt
+import msgspec
 import sqlalchemy as sa
 from aiomqtt import ProtocolVersion
 from sqlalchemy import exc as sa_exc
@@ -26,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.db.models.ingest import DeadLetter
 from hub.ingest import metrics
+from hub.ingest._bulk import RawJson
 from hub.ingest._rows import RegisterScope
 from hub.ingest.acks import build_ack, publish_ack
 from hub.ingest.presence import record_status
@@ -80,6 +83,20 @@ class Inbound:
     received: float = field(default_factory=time.perf_counter)
 
 
+class _RawEvents(msgspec.Struct):
+    """A batch's events as undecoded JSON slices of the payload, for the event log."""
+
+    events: list[msgspec.Raw]
+
+
+_raw_events = msgspec.json.Decoder(_RawEvents)
+
+
+def raw_events(payload: bytes) -> list[str]:
+    """The JSON text of each event in an ``evt`` payload that already decoded as an :class:`EventBatch`."""
+    return [RawJson(bytes(event), "utf-8") for event in _raw_events.decode(payload).events]
+
+
 @dataclass
 class _RegisterWork:
     """The valid batches one register sent within one drain of the inbox."""
@@ -87,6 +104,7 @@ class _RegisterWork:
     scope: RegisterScope
     messages: list[Inbound] = field(default_factory=list)
     batches: list[EventBatch] = field(default_factory=list)
+    raw: list[list[str]] = field(default_factory=list)
 
 
 class Refused(Exception):
@@ -112,6 +130,7 @@ class IngestWorker:
         reconnect_delay: float = 1.0,
         register_cache_ttl: float = 30.0,
         max_drain: int = 200,
+        parallel_commits: int = 2,
     ) -> None:
         self.engine = engine
         self.broker = broker
@@ -120,6 +139,9 @@ class IngestWorker:
         self.clean_session = clean_session
         self.reconnect_delay = reconnect_delay
         self.max_drain = max_drain
+        # SQLite takes one writer at a time: a second connection would only queue on its lock.
+        self.parallel_commits = 1 if engine.dialect.name == "sqlite" else parallel_commits
+        """Registers committed at once from one drain (each on its own pooled connection)."""
         self.registers = RegisterDirectory(engine, ttl=register_cache_ttl)
         self.ready = asyncio.Event()
         """Set while connected and subscribed (tests and the CLI wait on it)."""
@@ -207,6 +229,11 @@ class IngestWorker:
 
     async def handle_many(self, client: aiomqtt.Client, messages: list[Inbound]) -> None:
         """Process messages in arrival order; each register's batches are committed together."""
+        await self._commit_all(client, await self._prepare(messages))
+
+    async def _prepare(self, messages: list[Inbound]) -> dict[uuid.UUID, _RegisterWork]:
+        """Check and decode messages, grouping event batches by register; statuses and refusals are
+        dealt with here and then."""
         work: dict[uuid.UUID, _RegisterWork] = {}
         for message in messages:
             try:
@@ -220,6 +247,7 @@ class IngestWorker:
                     item = work.setdefault(scope.register_id, _RegisterWork(scope))
                     item.messages.append(message)
                     item.batches.append(batch)
+                    item.raw.append(raw_events(message.payload))
                 elif parsed.channel is Channel.STATUS:
                     await self.presence(parsed, message.payload)
             except Refused as exc:
@@ -231,17 +259,32 @@ class IngestWorker:
             except Exception as exc:  # a bug must cost one message, not the worker
                 log.exception("message failed", extra={"topic": message.topic})
                 await self.dead_letter(message.topic, message.payload, "internal", f"internal error: {exc!r}")
-        for item in work.values():
-            await self._commit_and_ack(client, item)
+        return work
+
+    async def _commit_all(self, client: aiomqtt.Client, work: dict[uuid.UUID, _RegisterWork]) -> None:
+        if len(work) <= 1 or self.parallel_commits <= 1:
+            for item in work.values():
+                await self._commit_and_ack(client, item)
+            return
+        # Different registers never share a stream row, so their commits may overlap: while one waits on the
+        # database the worker folds the next. A register's batches stay in one commit, in arrival order.
+        slots = asyncio.Semaphore(self.parallel_commits)
+
+        async def commit(item: _RegisterWork) -> None:
+            async with slots:
+                await self._commit_and_ack(client, item)
+
+        await asyncio.gather(*(commit(item) for item in work.values()))
 
     async def _commit_and_ack(self, client: aiomqtt.Client, item: _RegisterWork) -> None:
         try:
-            ack = await self.commit(item.scope, [e for batch in item.batches for e in batch.events])
+            events = [e for batch in item.batches for e in batch.events]
+            ack = await self.commit(item.scope, events, [text for texts in item.raw for text in texts])
         except Refused as exc:
             if len(item.batches) > 1:
                 # Find the culprit: one refused batch must not take the register's good ones with it.
-                for message, batch in zip(item.messages, item.batches, strict=True):
-                    await self._commit_and_ack(client, _RegisterWork(item.scope, [message], [batch]))
+                for message, batch, raw in zip(item.messages, item.batches, item.raw, strict=True):
+                    await self._commit_and_ack(client, _RegisterWork(item.scope, [message], [batch], [raw]))
                 return
             await self.dead_letter(item.messages[0].topic, item.messages[0].payload, exc.kind, exc.reason)
             return
@@ -289,12 +332,13 @@ class IngestWorker:
     async def ingest(self, topic: RegisterTopic, payload: bytes) -> tuple[RegisterScope, Ack | None]:
         """Validate and commit one ``evt`` message; the ack to publish, or ``None`` when the database is down."""
         scope, batch = await self.validate(topic, payload)
-        return scope, await self.commit(scope, batch.events)
+        return scope, await self.commit(scope, batch.events, raw_events(payload))
 
-    async def commit(self, scope: RegisterScope, events: list[Event]) -> Ack | None:
-        """Commit a register's events; ``None`` (no ack, the register resends) when the database is down."""
+    async def commit(self, scope: RegisterScope, events: list[Event], raw: list[str] | None = None) -> Ack | None:
+        """Commit a register's events (``raw``: their JSON as received, if known); ``None`` (no ack, the
+        register resends) when the database is down."""
         try:
-            outcome = await self._commit(scope, events)
+            outcome = await self._commit(scope, events, raw)
         except (sa_exc.IntegrityError, sa_exc.DataError) as exc:
             # The data itself is refused (an id reused across registers, a value out of range).
             raise Refused("rejected", f"database refused the batch: {exc.orig!r}") from None
@@ -305,15 +349,15 @@ class IngestWorker:
         self._count(outcome)
         return build_ack(scope, outcome.committed_seq, outcome.gap, utcnow())
 
-    async def _commit(self, scope: RegisterScope, events: list[Event]) -> CommitOutcome:
+    async def _commit(self, scope: RegisterScope, events: list[Event], raw: list[str] | None) -> CommitOutcome:
         try:
             async with self.engine.begin() as conn:
-                return await commit_events(conn, scope, events, utcnow())
+                return await commit_events(conn, scope, events, utcnow(), raw)
         except sa_exc.IntegrityError:
             # Another worker committed some of these events first; the retry sees its commit and skips them.
             log.info("commit raced another worker, retrying", extra={"register_id": str(scope.register_id)})
         async with self.engine.begin() as conn:
-            return await commit_events(conn, scope, events, utcnow())
+            return await commit_events(conn, scope, events, utcnow(), raw)
 
     def _count(self, outcome: CommitOutcome) -> None:
         metrics.EVENTS_INGESTED.inc(outcome.applied)

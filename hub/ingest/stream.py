@@ -73,16 +73,12 @@ async def pending_gap(conn: AsyncConnection, register_id: uuid.UUID, committed: 
     return _gap(committed, await _first_held(conn, register_id))
 
 
-async def _hold(conn: AsyncConnection, register_id: uuid.UUID, events: Sequence[Event], now: datetime) -> None:
+async def _hold(
+    conn: AsyncConnection, register_id: uuid.UUID, events: Sequence[tuple[Event, bulk.RawJson]], now: datetime
+) -> None:
     rows = [
-        {
-            "register_id": register_id,
-            "seq": e.seq,
-            "event_id": e.event_id,
-            "payload": bulk.RawJson.of(e),
-            "received_at": now,
-        }
-        for e in events
+        {"register_id": register_id, "seq": e.seq, "event_id": e.event_id, "payload": payload, "received_at": now}
+        for e, payload in events
     ]
     await bulk.write(conn, HELD, rows, "new")
 
@@ -99,38 +95,47 @@ async def _take_held(conn: AsyncConnection, register_id: uuid.UUID, after: int) 
 
 
 async def commit_events(
-    conn: AsyncConnection, scope: RegisterScope, events: Sequence[Event], now: datetime
+    conn: AsyncConnection,
+    scope: RegisterScope,
+    events: Sequence[Event],
+    now: datetime,
+    raw: Sequence[str] | None = None,
 ) -> CommitOutcome:
     """Commit ``events`` for the register in ``scope``: one batch or several (in any order, overlapping).
 
+    ``raw``, when given, holds each event's JSON exactly as it arrived (``raw[i]`` is ``events[i]``); the
+    log stores it as is instead of encoding every event again.
     ``conn`` must be inside a transaction that the caller commits; nothing is acknowledged before that.
     """
+    if raw is not None and len(raw) != len(events):
+        raise ValueError(f"{len(raw)} raw payloads for {len(events)} events")
     register_id = scope.register_id
     committed, first_held = await lock_stream(conn, register_id, now)
-    by_seq: dict[int, Event] = {}
-    for event in events:
-        if event.seq > committed:
-            by_seq.setdefault(event.seq, event)
+    by_seq: dict[int, tuple[Event, bulk.RawJson]] = {}
+    for i, event in enumerate(events):
+        if event.seq > committed and event.seq not in by_seq:
+            by_seq[event.seq] = (event, bulk.RawJson.of(event) if raw is None else bulk.RawJson.text(raw[i]))
     duplicates = len(events) - len(by_seq)
     if not by_seq:
         return CommitOutcome(committed, _gap(committed, first_held), duplicates=duplicates)
-    run: list[Event] = []
+    pairs: list[tuple[Event, bulk.RawJson]] = []
     seqs = sorted(by_seq)
     for seq in seqs:
-        if seq != committed + len(run) + 1:
+        if seq != committed + len(pairs) + 1:
             break
-        run.append(by_seq[seq])
-    ahead = [by_seq[seq] for seq in seqs[len(run) :]]
+        pairs.append(by_seq[seq])
+    ahead = [by_seq[seq] for seq in seqs[len(pairs) :]]
     if ahead:
         await _hold(conn, register_id, ahead, now)
-    if not run:
+    if not pairs:
         # Report the hole up to the earliest held event, which may be older than these events.
         return CommitOutcome(
             committed, await pending_gap(conn, register_id, committed), duplicates=duplicates, held=len(ahead)
         )
-    fresh = len(run)
+    fresh = len(pairs)
     if first_held is not None or ahead:
-        run += await _take_held(conn, register_id, run[-1].seq)
+        pairs += [(e, bulk.RawJson.of(e)) for e in await _take_held(conn, register_id, pairs[-1][0].seq)]
+    run = [e for e, _ in pairs]
     last = run[-1].seq
 
     # The log insert goes first: a concurrent commit of the same events fails here, before any other write.
@@ -144,11 +149,11 @@ async def commit_events(
                 "event_id": e.event_id,
                 "org_id": scope.org_id,
                 "type": event_tag(e),
-                "payload": bulk.RawJson.of(e),
+                "payload": payload,
                 "occurred_at": e.occurred_at,
                 "ingested_at": now,
             }
-            for e in run
+            for e, payload in pairs
         ],
         "insert",
     )
