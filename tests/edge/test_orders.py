@@ -90,6 +90,20 @@ def test_replace_items_writes_one_update_event(edge: EdgeServer, cashier: httpx.
     assert edge.query("SELECT type FROM outbox WHERE seq > ? ORDER BY seq", before) == [("order.updated",)]
 
 
+def test_write_responses_match_a_fresh_read(cashier: httpx.Client) -> None:
+    """Create, replace lines and patch answer with the order as stored, lines in position order."""
+    created = new_order(cashier, line(WATER, "2"), line(CAPPUCCINO, "1", [SIZE_M]), promo_code="welcome10")
+    assert created == cashier.get(f"/orders/{created['id']}").json()["data"]
+    replaced = cashier.put(
+        f"/orders/{created['id']}/items", json={"items": [line(CROISSANT), line(WATER, "3"), line(ESPRESSO)]}
+    ).json()["data"]
+    assert [x["product_id"] for x in replaced["lines"]] == [CROISSANT, WATER, ESPRESSO]
+    assert replaced == cashier.get(f"/orders/{created['id']}").json()["data"]
+    patched = cashier.patch(f"/orders/{created['id']}", json={"promo_code": None, "comment": "to go"}).json()["data"]
+    assert patched["promo_code"] is None and patched["discount_total"] == 0 and patched["comment"] == "to go"
+    assert patched == cashier.get(f"/orders/{created['id']}").json()["data"]
+
+
 def test_same_idempotency_key_returns_the_same_order(edge: EdgeServer, cashier: httpx.Client) -> None:
     body = {"items": [line(WATER)]}
     first = cashier.post("/orders", json=body, headers={"Idempotency-Key": "tablet-7-order-1"})

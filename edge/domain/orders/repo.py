@@ -103,9 +103,11 @@ def vat_list(rec: OrderRecord) -> list[VatAmount]:
     return [VatAmount(rate=v["rate"], amount=v["amount"]) for v in json.loads(rec.row.vat)]
 
 
-async def emit_updated(conn: AsyncConnection, order_id: str) -> None:
-    """Append ``order.updated`` with the order's full content as it stands in this transaction."""
-    rec = await fetch_order(conn, order_id)
+async def emit_updated(conn: AsyncConnection, order_id: str, rec: OrderRecord | None = None) -> None:
+    """Append ``order.updated`` with the order's full content as it stands in this transaction (``rec`` when
+    the caller has just read it after its last write)."""
+    if rec is None:
+        rec = await fetch_order(conn, order_id)
     row = rec.row
     status: OrderStatus = row.status
     await append_event(

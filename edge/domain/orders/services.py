@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from edge.db import models as m
@@ -44,16 +44,18 @@ def business_day(rt: Runtime, at: datetime | None = None) -> str:
 
 
 async def _next_number(conn: AsyncConnection, day: str) -> str:
-    current = (
-        await conn.execute(select(m.order_counters.c.last_number).where(m.order_counters.c.business_day == day))
-    ).scalar()
-    number = (current or 0) + 1
-    if current is None:
-        await conn.execute(insert(m.order_counters).values(business_day=day, last_number=number))
-    else:
+    counter = m.order_counters.c
+    number = (
         await conn.execute(
-            update(m.order_counters).where(m.order_counters.c.business_day == day).values(last_number=number)
+            update(m.order_counters)
+            .where(counter.business_day == day)
+            .values(last_number=counter.last_number + 1)
+            .returning(counter.last_number)
         )
+    ).scalar()
+    if number is None:
+        number = 1
+        await conn.execute(insert(m.order_counters).values(business_day=day, last_number=number))
     return f"{number:03d}"
 
 
@@ -84,9 +86,10 @@ def _manual(rec_row: Any) -> Discount | None:
     return Discount(kind=kind, value=rec_row.manual_discount_value) if kind else None
 
 
-async def _reprice(rt: Runtime, conn: AsyncConnection, order_id: str, items: Sequence[LineIn] | None) -> None:
-    """Recompute lines (new ``items`` or the current ones) and totals from the serving catalog."""
-    rec = await fetch_order(conn, order_id)
+async def _reprice(rt: Runtime, conn: AsyncConnection, rec: OrderRecord, items: Sequence[LineIn] | None) -> OrderRecord:
+    """Recompute lines (new ``items`` or the current ones) and totals from the serving catalog; ``rec`` is the
+    order as it stands in this transaction. Returns the order as written."""
+    order_id = rec.id
     if items is None:
         requests = [
             LineRequest(
@@ -103,9 +106,11 @@ async def _reprice(rt: Runtime, conn: AsyncConnection, order_id: str, items: Seq
     _, promo = await _promo(conn, rec.row.promo_code)
     totals = apply_totals(lines, [promo, _manual(rec.row)], rt.catalog.vat_percent)
     await conn.execute(delete(m.order_lines).where(m.order_lines.c.order_id == order_id))
+    written: list[Row[Any]] = []
     if lines:
-        await conn.execute(
-            insert(m.order_lines),
+        # RETURNING hands back the rows as stored, so the order needs no second read in this transaction
+        result = await conn.execute(
+            insert(m.order_lines).returning(*m.order_lines.c, sort_by_parameter_order=True),
             [
                 {
                     "id": str(uuid7()),
@@ -132,14 +137,22 @@ async def _reprice(rt: Runtime, conn: AsyncConnection, order_id: str, items: Seq
                 for pos, line in enumerate(lines, start=1)
             ],
         )
-    await touch(
-        conn,
-        order_id,
-        subtotal=totals.subtotal,
-        discount_total=totals.discount,
-        total=totals.total,
-        vat=json.dumps([{"rate": r, "amount": a} for r, a in sorted(totals.vat.items())]),
-    )
+        written = list(result.all())
+    row = (
+        await conn.execute(
+            update(m.orders)
+            .where(m.orders.c.id == order_id)
+            .values(
+                updated_at=utcnow(),
+                subtotal=totals.subtotal,
+                discount_total=totals.discount,
+                total=totals.total,
+                vat=json.dumps([{"rate": r, "amount": a} for r, a in sorted(totals.vat.items())]),
+            )
+            .returning(*m.orders.c)
+        )
+    ).one()
+    return OrderRecord(row=row, lines=written, payments=rec.payments, refunds=rec.refunds)
 
 
 def encode_modifiers(line: Any) -> str:
@@ -200,29 +213,35 @@ async def create_order(rt: Runtime, actor: Actor, data: OrderCreateIn, idempoten
         day = business_day(rt, now)
         number = await _next_number(conn, day)
         shift_id = await open_shift_id(conn)
-        await conn.execute(
-            insert(m.orders).values(
-                id=order_id,
-                number=number,
-                business_day=day,
-                status="draft",
-                kitchen_status="created",
-                order_type=data.order_type,
-                table_no=data.table,
-                delivery_address=data.delivery_address,
-                customer_phone=data.customer_phone,
-                comment=data.comment,
-                currency=rt.settings.app.currency,
-                cashier_id=str(actor.staff_id),
-                shift_id=shift_id,
-                manual_discount_kind=data.discount.kind if data.discount else None,
-                manual_discount_value=data.discount.value if data.discount else None,
-                promo_code=promo_code,
-                idempotency_key=idempotency_key,
-                created_at=now,
-                updated_at=now,
+        row = (
+            await conn.execute(
+                insert(m.orders)
+                .values(
+                    id=order_id,
+                    number=number,
+                    business_day=day,
+                    status="draft",
+                    kitchen_status="created",
+                    order_type=data.order_type,
+                    table_no=data.table,
+                    delivery_address=data.delivery_address,
+                    customer_phone=data.customer_phone,
+                    comment=data.comment,
+                    currency=rt.settings.app.currency,
+                    cashier_id=str(actor.staff_id),
+                    shift_id=shift_id,
+                    manual_discount_kind=data.discount.kind if data.discount else None,
+                    manual_discount_value=data.discount.value if data.discount else None,
+                    promo_code=promo_code,
+                    idempotency_key=idempotency_key,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(*m.orders.c)
             )
-        )
+        ).one()
+        # a new order has no lines, payments or refunds yet
+        rec = OrderRecord(row=row, lines=[], payments=[], refunds=[])
         await append_event(
             conn,
             OrderCreated(
@@ -240,11 +259,10 @@ async def create_order(rt: Runtime, actor: Actor, data: OrderCreateIn, idempoten
             ),
         )
         if data.items or data.discount or promo_code:
-            await _reprice(rt, conn, order_id, data.items)
-            await emit_updated(conn, order_id)
+            rec = await _reprice(rt, conn, rec, data.items)
+            await emit_updated(conn, order_id, rec)
         if approver is not None and data.discount is not None:
             await audit(conn, "discount", actor, approver, order_id, data.discount.value, data.discount.kind)
-        rec = await fetch_order(conn, order_id)
     await rt.notify_sync()
     return order_out(rec)
 
@@ -252,10 +270,10 @@ async def create_order(rt: Runtime, actor: Actor, data: OrderCreateIn, idempoten
 async def replace_items(rt: Runtime, actor: Actor, order_id: str, items: Sequence[LineIn]) -> OrderOut:
     price_lines(rt.catalog.current, _line_requests(items))  # refuse bad lines before opening a write
     async with rt.order_lock(order_id), rt.db.begin() as conn:
-        _require_editable(await fetch_order(conn, order_id))
-        await _reprice(rt, conn, order_id, items)
-        await emit_updated(conn, order_id)
         rec = await fetch_order(conn, order_id)
+        _require_editable(rec)
+        rec = await _reprice(rt, conn, rec, items)
+        await emit_updated(conn, order_id, rec)
     await rt.notify_sync()
     return order_out(rec)
 
@@ -293,11 +311,11 @@ async def patch_order(rt: Runtime, actor: Actor, order_id: str, data: OrderPatch
             raise invalid("delivery_address_required", "Delivery needs an address", "set delivery_address")
         if values:
             await touch(conn, order_id, **values)
-        await _reprice(rt, conn, order_id, None)
-        await emit_updated(conn, order_id)
+            rec = await fetch_order(conn, order_id)
+        rec = await _reprice(rt, conn, rec, None)
+        await emit_updated(conn, order_id, rec)
         if approver is not None and isinstance(data.discount, DiscountIn):
             await audit(conn, "discount", actor, approver, order_id, data.discount.value, data.discount.kind)
-        rec = await fetch_order(conn, order_id)
     await rt.notify_sync()
     return order_out(rec)
 
