@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import secrets
 import uuid
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -146,20 +147,36 @@ async def login(rt: Runtime, pin: str) -> tuple[str, Actor, datetime]:
     return token, actor, expires
 
 
+# Open sessions already read from the database, per agent: every API call authenticates, and the session
+# row only changes at login and logout, which go through this module. The database stays the record.
+_open_sessions: weakref.WeakKeyDictionary[Runtime, dict[str, tuple[Actor, datetime]]] = weakref.WeakKeyDictionary()
+_OPEN_SESSIONS_MAX = 1000
+
+
 async def authenticate(rt: Runtime, token: str | None) -> Actor:
     if not token:
         raise Problem(
             401, "session_required", "Sign in with a PIN", "X-Session-Token header or yago_session cookie missing"
         )
     digest = token_digest(token)
+    known = _open_sessions.setdefault(rt, {})
+    cached = known.get(digest)
+    if cached is not None and cached[1] > utcnow():
+        return cached[0]
     async with rt.db.read() as conn:
         row = (await conn.execute(select(m.sessions).where(m.sessions.c.token_hash == digest))).first()
     if row is None or row.closed_at is not None or row.expires_at <= utcnow():
+        known.pop(digest, None)
         raise Problem(401, "session_expired", "The session has ended", "Sign in again with a PIN")
-    return Actor(staff_id=uuid.UUID(row.staff_id), name=row.name, role=row.role, token_hash=digest)
+    actor = Actor(staff_id=uuid.UUID(row.staff_id), name=row.name, role=row.role, token_hash=digest)
+    if len(known) >= _OPEN_SESSIONS_MAX:
+        known.clear()
+    known[digest] = (actor, row.expires_at)
+    return actor
 
 
 async def logout(rt: Runtime, actor: Actor) -> None:
+    _open_sessions.get(rt, {}).pop(actor.token_hash, None)
     async with rt.db.begin() as conn:
         await conn.execute(
             update(m.sessions).where(m.sessions.c.token_hash == actor.token_hash).values(closed_at=utcnow())
