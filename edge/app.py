@@ -122,7 +122,7 @@ async def _runtime(settings: Settings) -> AsyncIterator[Runtime]:
         rt.sync = sync
         await sync.start()
         async with db.begin() as conn:
-            await append_event(
+            append_event(
                 conn,
                 RegisterStatusChanged(
                     **header(), state="started", version=rt.version, catalog_version=rt.catalog.version

@@ -12,9 +12,9 @@ from typing import TypedDict
 
 import msgspec
 from sqlalchemy import Integer, cast, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from edge.db.models import outbox, sync_state
+from edge.db.sql import Query, Tx
 from protocols.codec import encode
 from protocols.events import Event, event_tag
 from protocols.ids import utcnow, uuid7
@@ -32,24 +32,35 @@ def header(at: datetime | None = None) -> EventHeader:
     return EventHeader(event_id=uuid7(), seq=1, occurred_at=at or utcnow())
 
 
-async def next_seq(conn: AsyncConnection | AsyncSession) -> int:
-    acked = select(cast(sync_state.c.value, Integer)).where(sync_state.c.key == "acked_seq").scalar_subquery()
-    query = select(func.coalesce(func.max(outbox.c.seq), acked, 0) + 1)
-    value = (await conn.execute(query)).scalar_one()
-    return int(value)
-
-
-async def append_event(conn: AsyncConnection | AsyncSession, event: Event) -> int:
-    """Insert ``event`` with the next seq in the caller's transaction; returns that seq."""
-    seq = await next_seq(conn)
-    stamped = msgspec.structs.replace(event, seq=seq)
-    await conn.execute(
-        insert(outbox).values(
-            seq=seq,
-            event_id=str(stamped.event_id),
-            type=event_tag(stamped),
-            payload=encode(stamped),
-            created_at=stamped.occurred_at,
+_NEXT_SEQ = Query(
+    select(
+        func.coalesce(
+            func.max(outbox.c.seq),
+            select(cast(sync_state.c.value, Integer)).where(sync_state.c.key == "acked_seq").scalar_subquery(),
+            0,
         )
+        + 1
+    )
+)
+_INSERT = Query(insert(outbox))
+
+
+def next_seq(tx: Tx) -> int:
+    return int(tx.scalar(_NEXT_SEQ))
+
+
+def append_event(tx: Tx, event: Event) -> int:
+    """Insert ``event`` with the next seq in the caller's transaction; returns that seq."""
+    seq = next_seq(tx)
+    stamped = msgspec.structs.replace(event, seq=seq)
+    tx.run(
+        _INSERT,
+        {
+            "seq": seq,
+            "event_id": str(stamped.event_id),
+            "type": event_tag(stamped),
+            "payload": encode(stamped),
+            "created_at": stamped.occurred_at,
+        },
     )
     return seq

@@ -1,75 +1,201 @@
-"""The async SQLite engine: WAL, synchronous=FULL, foreign keys, a busy timeout, and write transactions
-that start with BEGIN IMMEDIATE so concurrent writers queue instead of failing half-way.
+"""The register database: one SQLite file in WAL mode with synchronous=FULL, one writer and a few readers.
+
+Write transactions are serialised in the process (an asyncio lock) and start with BEGIN IMMEDIATE, so a
+sequence read and the insert after it cannot interleave with another writer. Statements run on the
+event loop (see :mod:`edge.db.sql`); the durable COMMIT, whose fsync can take milliseconds on an SD card,
+runs on the writer's aiosqlite thread, and so does a BEGIN that must wait for another process's lock.
+Readers never take the write lock and, in WAL mode, never wait for a writer.
+
+Alembic (``upgrade_database``) gets a SQLAlchemy async engine on the same file, made when asked for.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import event
-from sqlalchemy.engine import Connection
-from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry
+import aiosqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from edge.db import _inline as inline
+from edge.db.sql import Tx
 
-READ_ONLY = "yago_read_only"
+_SCHEME = "sqlite+aiosqlite:///"
+_IDLE_READERS = 4
+_STATEMENT_CACHE = 256
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+class _Writer(aiosqlite.Connection):
+    """The one writing connection: statements inline through :attr:`sqlite`, waits on its own thread."""
+
+    @property
+    def sqlite(self) -> sqlite3.Connection:
+        conn = self._connection
+        if conn is None:
+            raise ValueError("the database is closed")
+        return conn
+
+    async def on_thread(self, statement: str) -> None:
+        """Run ``statement`` on the connection's thread (it may wait on a lock); its rows are dropped."""
+        run_on_thread = cast(Callable[..., Awaitable[None]], self._execute)  # aiosqlite leaves it untyped
+        await run_on_thread(_run_and_close, self.sqlite, statement)
+
+
+def _run_and_close(conn: sqlite3.Connection, statement: str) -> None:
+    conn.execute(statement).close()
 
 
 class Database:
-    """One engine per process; ``begin()`` gives a Core connection inside a committed-or-rolled-back transaction."""
+    """``begin()`` gives a write transaction (committed when the block exits cleanly), ``read()`` a snapshot."""
 
     def __init__(self, url: str, busy_timeout_ms: int = 5000) -> None:
+        if not url.startswith(_SCHEME) or "?" in url or ":memory:" in url:
+            raise ValueError(f"the register database is a SQLite file ({_SCHEME}PATH), not {url!r}")
         self.url = url
-        self.is_sqlite = url.startswith("sqlite")
-        options: dict[str, object] = {}
-        if self.is_sqlite and ":///" in url and ":memory:" not in url:
-            path = url.split(":///", 1)[1]
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            if url.startswith("sqlite+aiosqlite:") and "?" not in path:
-                options["async_creator"] = inline.connect(path)
-        self.engine: AsyncEngine = create_async_engine(url, **options)
-        if self.is_sqlite:
-            self._configure_sqlite(busy_timeout_ms)
-        self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.path = Path(url[len(_SCHEME) :])
+        self.busy_timeout_ms = busy_timeout_ms
+        self._write_lock = asyncio.Lock()
+        self._writer: _Writer | None = None
+        self._readers: list[sqlite3.Connection] = []
+        self._engine: AsyncEngine | None = None
+        self._closed = False
 
-    def _configure_sqlite(self, busy_timeout_ms: int) -> None:
-        sync_engine = self.engine.sync_engine
+    # ------------------------------------------------------------------------------------- connections
 
-        @event.listens_for(sync_engine, "connect")
-        def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-            # pysqlite's own transaction handling defers BEGIN past SELECTs; we issue BEGIN ourselves
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-            cursor.close()
+    def _configure(self, conn: sqlite3.Connection, *, writer: bool) -> None:
+        conn.isolation_level = None  # transactions are begun and ended explicitly
+        conn.execute("PRAGMA foreign_keys=ON")
+        if writer:
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA busy_timeout=0")  # a BEGIN that would wait goes to the thread instead
+        else:
+            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+            conn.execute("PRAGMA query_only=1")
 
-        @event.listens_for(sync_engine, "begin")
-        def _on_begin(conn: Connection) -> None:
-            # IMMEDIATE takes the write lock up front: the outbox seq read and insert cannot interleave;
-            # read-only blocks begin deferred and, in WAL, never wait for a writer
-            read_only = conn.get_execution_options().get(READ_ONLY, False)
-            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    async def _open_writer(self) -> _Writer:
+        if self._closed:
+            raise RuntimeError("the database is closed")
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            path = str(self.path)
+            writer = _Writer(
+                lambda: sqlite3.connect(path, check_same_thread=False, cached_statements=_STATEMENT_CACHE),
+                iter_chunk_size=64,
+            )
+            writer._thread.daemon = True  # as SQLAlchemy's aiosqlite dialect does: never hold up exit
+            await writer
+            await writer.on_thread(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+            await writer.on_thread("PRAGMA journal_mode=WAL")
+            self._configure(writer.sqlite, writer=True)
+            self._writer = writer
+        return self._writer
 
-    @asynccontextmanager
-    async def begin(self) -> AsyncIterator[AsyncConnection]:
-        """A transaction that commits (durably, synchronous=FULL) when the block exits cleanly."""
-        async with self.engine.begin() as conn:
-            yield conn
+    async def _begin_immediate(self, writer: _Writer) -> None:
+        try:
+            writer.sqlite.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+        # Another process holds the lock (a migration, the sqlite3 shell): wait for it off the loop.
+        await writer.on_thread(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+        try:
+            await writer.on_thread("BEGIN IMMEDIATE")
+        finally:
+            writer.sqlite.execute("PRAGMA busy_timeout=0")
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A read-only snapshot transaction (deferred BEGIN): for queries that write nothing."""
-        async with self.engine.connect() as conn:
-            conn = await conn.execution_options(**{READ_ONLY: True})
-            async with conn.begin():
-                yield conn
+    def _reader(self) -> sqlite3.Connection:
+        if self._closed:
+            raise RuntimeError("the database is closed")
+        if self._readers:
+            return self._readers.pop()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(self.path), cached_statements=_STATEMENT_CACHE)
+        self._configure(conn, writer=False)
+        return conn
+
+    # ------------------------------------------------------------------------------------ transactions
+
+    @contextlib.asynccontextmanager
+    async def begin(self) -> AsyncIterator[Tx]:
+        """A write transaction that commits durably when the block exits cleanly and rolls back otherwise."""
+        await self._write_lock.acquire()
+        release = True
+        try:
+            writer = await self._open_writer()
+            await self._begin_immediate(writer)
+            tx = Tx(writer.sqlite, writable=True)
+            try:
+                yield tx
+            except BaseException:
+                tx.close()
+                if writer.sqlite.in_transaction:
+                    writer.sqlite.execute("ROLLBACK")
+                raise
+            tx.close()
+            commit = asyncio.ensure_future(writer.commit())
+            try:
+                await asyncio.shield(commit)
+            except asyncio.CancelledError:
+                # The COMMIT goes on in the thread: the next writer may start only once it has ended.
+                release = False
+                commit.add_done_callback(lambda _: self._write_lock.release())
+                raise
+            except BaseException:
+                if writer.sqlite.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        writer.sqlite.execute("ROLLBACK")
+                raise
+        finally:
+            if release:
+                self._write_lock.release()
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[Tx]:
+        """A read-only snapshot: every statement in the block sees the same committed state."""
+        conn = self._reader()
+        conn.execute("BEGIN")
+        tx = Tx(conn, writable=False)
+        try:
+            yield tx
+        finally:
+            tx.close()
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error:
+                conn.close()
+            else:
+                if len(self._readers) < _IDLE_READERS and not self._closed:
+                    self._readers.append(conn)
+                else:
+                    conn.close()
+
+    # --------------------------------------------------------------------------------------- lifecycle
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """A SQLAlchemy engine on the same file, for Alembic and schema tools (not for the agent's queries)."""
+        if self._engine is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._engine = create_async_engine(self.url, connect_args={"timeout": self.busy_timeout_ms / 1000})
+        return self._engine
 
     async def dispose(self) -> None:
-        await self.engine.dispose()
+        self._closed = True
+        async with self._write_lock:
+            writer, self._writer = self._writer, None
+            if writer is not None:
+                await writer.close()
+        for conn in self._readers:
+            conn.close()
+        self._readers.clear()
+        if self._engine is not None:
+            engine, self._engine = self._engine, None
+            await engine.dispose()

@@ -18,9 +18,9 @@ import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from edge.db import models as m
+from edge.db.sql import Query, Tx
 from edge.domain.runtime import Runtime
 from edge.problems import Problem
 from protocols.ids import utcnow
@@ -65,7 +65,7 @@ def require(actor: Actor, roles: frozenset[str], what: str) -> None:
         raise Problem(403, "forbidden", "Not allowed for this role", f"{what} needs one of: {', '.join(sorted(roles))}")
 
 
-async def _lock_state(conn: AsyncConnection) -> tuple[int, datetime | None]:
+async def _lock_state(conn: Tx) -> tuple[int, datetime | None]:
     row = (await conn.execute(select(m.pin_lockout).where(m.pin_lockout.c.key == LOCK_KEY))).first()
     return (row.failures, row.locked_until) if row else (0, None)
 
@@ -203,8 +203,11 @@ async def approve(rt: Runtime, actor: Actor, pin: str | None, action: str) -> Ac
     return approver
 
 
-async def audit(
-    conn: AsyncConnection,
+_AUDIT = Query(insert(m.audit_log))
+
+
+def audit(
+    tx: Tx,
     action: str,
     actor: Actor | None,
     approver: Actor | None = None,
@@ -213,14 +216,15 @@ async def audit(
     detail: str = "",
 ) -> None:
     """Write an audit row in the caller's transaction (it commits with the action it records)."""
-    await conn.execute(
-        insert(m.audit_log).values(
-            at=utcnow(),
-            action=action,
-            actor_id=str(actor.staff_id) if actor else None,
-            approver_id=str(approver.staff_id) if approver else None,
-            order_id=order_id,
-            amount=amount,
-            detail=detail,
-        )
+    tx.run(
+        _AUDIT,
+        {
+            "at": utcnow(),
+            "action": action,
+            "actor_id": str(actor.staff_id) if actor else None,
+            "approver_id": str(approver.staff_id) if approver else None,
+            "order_id": order_id,
+            "amount": amount,
+            "detail": detail,
+        },
     )

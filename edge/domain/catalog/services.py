@@ -11,10 +11,10 @@ from pathlib import Path
 
 import structlog
 from sqlalchemy import delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from edge.db import models as m
 from edge.db.outbox import append_event, header
+from edge.db.sql import Tx
 from edge.domain.runtime import Runtime
 from protocols.catalog import CatalogSnapshot, verify_content_hash
 from protocols.codec import DecodeError, decode_catalog, encode
@@ -37,7 +37,7 @@ def _check(rt: Runtime, snapshot: CatalogSnapshot) -> str | None:
     return None
 
 
-async def _write_tables(conn: AsyncConnection, snapshot: CatalogSnapshot) -> None:
+async def _write_tables(conn: Tx, snapshot: CatalogSnapshot) -> None:
     for table in (
         m.recipe_ingredients,
         m.recipes,
@@ -154,7 +154,7 @@ async def _write_tables(conn: AsyncConnection, snapshot: CatalogSnapshot) -> Non
         )
 
 
-async def _set_state(conn: AsyncConnection, key: str, value: str) -> None:
+async def _set_state(conn: Tx, key: str, value: str) -> None:
     await conn.execute(delete(m.sync_state).where(m.sync_state.c.key == key))
     await conn.execute(insert(m.sync_state).values(key=key, value=value))
 
@@ -181,7 +181,7 @@ async def apply_snapshot(rt: Runtime, snapshot: CatalogSnapshot, source: str = "
         )
         await _set_state(conn, "catalog_version", str(snapshot.version))
         await _set_state(conn, "catalog_hash", snapshot.content_hash)
-        await append_event(
+        append_event(
             conn,
             RegisterStatusChanged(
                 **header(), state="catalog_applied", version=rt.version, catalog_version=snapshot.version, detail=source

@@ -8,17 +8,31 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
-from sqlalchemy import Row, delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from drivers.base import Operator
 from drivers.errors import DeviceError
 from edge.db import models as m
-from edge.domain.orders.repo import touch
+from edge.db.sql import Query, Tx
+from edge.domain.orders.repo import order_row, touch
 from edge.domain.runtime import Runtime
-from edge.problems import Problem, device_problem, not_found
+from edge.problems import Problem, device_problem
+
+__all__ = [
+    "as_uuid",
+    "device_failed",
+    "get_state",
+    "last_trace",
+    "operator_for",
+    "order_row",
+    "problem_json",
+    "remember_problem",
+    "remember_trace",
+    "set_state",
+    "timed",
+]
 
 
 def problem_json(problem: Problem) -> str:
@@ -28,15 +42,7 @@ def problem_json(problem: Problem) -> str:
 async def remember_problem(rt: Runtime, order_id: str, problem: Problem | None, **values: object) -> None:
     """Store the last failed step on the order (the UI shows it) in its own transaction."""
     async with rt.db.begin() as conn:
-        await touch(conn, order_id, last_problem=problem_json(problem) if problem else None, **values)
-
-
-async def order_row(conn: AsyncConnection, order_id: str) -> Row[Any]:
-    """The order's own row, for steps that only need its status or totals (not lines and payments)."""
-    row = (await conn.execute(select(m.orders).where(m.orders.c.id == order_id))).first()
-    if row is None:
-        raise not_found("Order", order_id)
-    return row
+        touch(conn, order_id, last_problem=problem_json(problem) if problem else None, **values)
 
 
 def device_failed(rt: Runtime, device: str, exc: DeviceError, what: str = "") -> Problem:
@@ -44,32 +50,40 @@ def device_failed(rt: Runtime, device: str, exc: DeviceError, what: str = "") ->
     return device_problem(exc, what)
 
 
-async def operator_for(conn: AsyncConnection, staff_id: str | None, fallback: str = "Кассир") -> Operator:
+_STAFF_NAME = Query(select(m.staff.c.name).where(m.staff.c.id == bindparam("staff_id")))
+_STATE = Query(select(m.sync_state.c.value).where(m.sync_state.c.key == bindparam("key")))
+_SET_STATE = Query(
+    sqlite_insert(m.sync_state)
+    .values(key=bindparam("key"), value=bindparam("value"))
+    .on_conflict_do_update(index_elements=[m.sync_state.c.key], set_={"value": bindparam("value")})
+)
+
+
+def operator_for(tx: Tx, staff_id: str | None, fallback: str = "Кассир") -> Operator:
     if staff_id:
-        name = (await conn.execute(select(m.staff.c.name).where(m.staff.c.id == staff_id))).scalar()
+        name = tx.scalar(_STAFF_NAME, {"staff_id": staff_id})
         if name:
             return Operator(name=str(name))
     return Operator(name=fallback)
 
 
-async def get_state(conn: AsyncConnection, key: str) -> str | None:
-    value = (await conn.execute(select(m.sync_state.c.value).where(m.sync_state.c.key == key))).scalar()
+def get_state(tx: Tx, key: str) -> str | None:
+    value = tx.scalar(_STATE, {"key": key})
     return str(value) if value is not None else None
 
 
-async def set_state(conn: AsyncConnection, key: str, value: str) -> None:
-    await conn.execute(delete(m.sync_state).where(m.sync_state.c.key == key))
-    await conn.execute(insert(m.sync_state).values(key=key, value=value))
+def set_state(tx: Tx, key: str, value: str) -> None:
+    tx.run(_SET_STATE, {"key": key, "value": value})
 
 
-async def last_trace(conn: AsyncConnection) -> int | None:
-    value = await get_state(conn, "terminal_last_trace")
+def last_trace(tx: Tx) -> int | None:
+    value = get_state(tx, "terminal_last_trace")
     return int(value) if value else None
 
 
-async def remember_trace(conn: AsyncConnection, trace: int | None) -> None:
+def remember_trace(tx: Tx, trace: int | None) -> None:
     if trace is not None:
-        await set_state(conn, "terminal_last_trace", str(trace))
+        set_state(tx, "terminal_last_trace", str(trace))
 
 
 @contextmanager

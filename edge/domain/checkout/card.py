@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
 
 import structlog
-from sqlalchemy import Row, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import bindparam, select
 
 from drivers.base import CardOperation, CardOutcome, CardResult, PaymentTerminal, PendingCard
 from drivers.errors import DeviceError, DeviceUnavailable, OutcomeUnknown
 from edge.db import models as m
 from edge.db.outbox import append_event, header
+from edge.db.sql import Query, Row, RowUpdate, Tx
 from edge.domain.checkout import journal
 from edge.domain.checkout._common import device_failed, remember_trace
 from edge.domain.orders.repo import fetch_order, payment_record, touch
@@ -38,7 +37,7 @@ def card_json(result: CardResult) -> str:
     return json.dumps({f: getattr(details, f) for f in details.__struct_fields__}, ensure_ascii=False)
 
 
-def pending_card(entry: Row[Any]) -> PendingCard:
+def pending_card(entry: Row) -> PendingCard:
     return PendingCard(
         reference=entry.request_id,
         operation=CardOperation(entry.kind),
@@ -49,7 +48,7 @@ def pending_card(entry: Row[Any]) -> PendingCard:
 
 
 async def run_terminal(
-    rt: Runtime, terminal: PaymentTerminal, entry: Row[Any], prompt_key: str, receipt_number: int | None = None
+    rt: Runtime, terminal: PaymentTerminal, entry: Row, prompt_key: str, receipt_number: int | None = None
 ) -> CardResult:
     """Drive one journaled operation; an exception that may hide a performed operation becomes UNKNOWN."""
     prompts = rt.card_prompts.setdefault(prompt_key, [])
@@ -69,7 +68,7 @@ async def run_terminal(
         return CardResult(outcome=CardOutcome.UNKNOWN, operation=op, amount=amount, message=exc.message)
 
 
-async def resolve_unknown(rt: Runtime, terminal: PaymentTerminal, entry: Row[Any]) -> CardResult:
+async def resolve_unknown(rt: Runtime, terminal: PaymentTerminal, entry: Row) -> CardResult:
     """Ask the terminal what became of a journaled operation (repeat last receipt, compare traces)."""
     try:
         result = await terminal.resolve(pending_card(entry))
@@ -93,34 +92,40 @@ async def resolve_unknown(rt: Runtime, terminal: PaymentTerminal, entry: Row[Any
         )
 
 
-async def fetch_entry(conn: AsyncConnection, entry_id: str) -> Row[Any]:
-    row = (await conn.execute(select(m.device_journal).where(m.device_journal.c.id == entry_id))).first()
-    assert row is not None
-    return row
+_ENTRY = Query(select(m.device_journal).where(m.device_journal.c.id == bindparam("entry_id")))
+_update_payment = RowUpdate(m.payments, "id")
 
 
-async def commit_sale_result(rt: Runtime, entry: Row[Any], result: CardResult, prompts: list[str]) -> str:
+def fetch_entry(tx: Tx, entry_id: str) -> Row:
+    return tx.one(_ENTRY, {"entry_id": entry_id})
+
+
+async def commit_sale_result(rt: Runtime, entry: Row, result: CardResult, prompts: list[str]) -> str:
     """Record a sale's outcome with its events in one transaction; returns the payment status."""
     payment_id = entry.payment_id
     order_id = entry.order_id
     now = utcnow()
     async with rt.db.begin() as conn:
-        rec = await fetch_order(conn, order_id)
+        rec = fetch_order(conn, order_id)
         payment = next(p for p in rec.payments if p.id == payment_id)
         messages = json.dumps(prompts, ensure_ascii=False)
         if result.outcome is CardOutcome.APPROVED:
             if payment.status == "approved":
                 return "approved"  # already recorded (a resolve after a restart)
-            await conn.execute(
-                update(m.payments)
-                .where(m.payments.c.id == payment_id)
-                .values(
-                    status="approved", card=card_json(result), messages=messages, detail=result.message, updated_at=now
-                )
+            _update_payment(
+                conn,
+                payment_id,
+                {
+                    "status": "approved",
+                    "card": card_json(result),
+                    "messages": messages,
+                    "detail": result.message,
+                    "updated_at": now,
+                },
             )
             paid_total = rec.row.paid_total + payment.amount
             fully = paid_total >= rec.row.total
-            await touch(
+            touch(
                 conn,
                 order_id,
                 paid_total=paid_total,
@@ -128,9 +133,9 @@ async def commit_sale_result(rt: Runtime, entry: Row[Any], result: CardResult, p
                 lock_reason=None,
                 last_problem=None,
             )
-            rec = await fetch_order(conn, order_id)
+            rec = fetch_order(conn, order_id)
             paid = next(p for p in rec.payments if p.id == payment_id)
-            await append_event(
+            append_event(
                 conn,
                 OrderPaid(
                     **header(now),
@@ -140,31 +145,27 @@ async def commit_sale_result(rt: Runtime, entry: Row[Any], result: CardResult, p
                     fully_paid=fully,
                 ),
             )
-            await journal.settle(conn, entry.id, "done", result)
-            await remember_trace(conn, result.trace_number)
+            journal.settle(conn, entry.id, "done", result)
+            remember_trace(conn, result.trace_number)
             return "approved"
         if result.outcome is CardOutcome.DECLINED:
-            await conn.execute(
-                update(m.payments)
-                .where(m.payments.c.id == payment_id)
-                .values(status="declined", messages=messages, detail=result.message or "declined", updated_at=now)
+            _update_payment(
+                conn,
+                payment_id,
+                {"status": "declined", "messages": messages, "detail": result.message or "declined", "updated_at": now},
             )
             status = "paying" if rec.row.paid_total else "draft"
-            await touch(conn, order_id, status=status, lock_reason=None)
-            await journal.settle(conn, entry.id, "failed", result)
-            await remember_trace(conn, result.trace_number)
+            touch(conn, order_id, status=status, lock_reason=None)
+            journal.settle(conn, entry.id, "failed", result)
+            remember_trace(conn, result.trace_number)
             return "declined"
-        await conn.execute(
-            update(m.payments)
-            .where(m.payments.c.id == payment_id)
-            .values(status="unknown", messages=messages, updated_at=now)
-        )
-        await touch(
+        _update_payment(conn, payment_id, {"status": "unknown", "messages": messages, "updated_at": now})
+        touch(
             conn,
             order_id,
             lock_reason="The card payment outcome is unknown; it will be resolved with the terminal before anything else",
         )
-        await journal.settle(conn, entry.id, "unknown", result)
+        journal.settle(conn, entry.id, "unknown", result)
         return "unknown"
 
 

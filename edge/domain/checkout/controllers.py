@@ -50,7 +50,7 @@ class CheckoutController(Controller):
     async def payments(self, rt: Rt, actor: CurrentActor, order_id: FromPath[str]) -> Data[list[PaymentOut]]:
         """Every payment of the order with its status and the terminal's prompts."""
         async with rt.db.read() as conn:
-            rec = await fetch_order(conn, order_id)
+            rec = fetch_order(conn, order_id)
         return Data([payment_out(p, rt.card_prompts.get(p.id)) for p in rec.payments])
 
     @get("/payments/{payment_id:str}", operation_id="getPayment")
@@ -59,7 +59,7 @@ class CheckoutController(Controller):
     ) -> Data[PaymentOut]:
         """One payment; while ``pending`` its ``messages`` are the terminal's live prompts."""
         async with rt.db.read() as conn:
-            rec = await fetch_order(conn, order_id)
+            rec = fetch_order(conn, order_id)
         for p in rec.payments:
             if p.id == payment_id:
                 return Data(payment_out(p, rt.card_prompts.get(p.id)))
@@ -80,7 +80,7 @@ class CheckoutController(Controller):
                     503, "outcome_unknown", "Still unresolved", "The device could not say what happened yet; try again"
                 )
             async with rt.db.begin() as conn:
-                rec = await fetch_order(conn, order_id)
+                rec = fetch_order(conn, order_id)
             if rec.status == "paid":
                 warnings = await fiscalize(rt, order_id)
             elif rec.status not in ("fiscalized", "draft", "paying"):
@@ -93,7 +93,7 @@ class CheckoutController(Controller):
         """Finish a receipt the fiscal registrar did not print (continue_print), or print a copy."""
         require(actor, SELLERS, "printing")
         async with rt.db.begin() as conn:
-            rec = await fetch_order(conn, order_id)
+            rec = fetch_order(conn, order_id)
         info = fiscal_info(rec.row.fiscal_document)
         if info is None:
             raise conflict("not_fiscalized", "No receipt yet", "the order has no receipt to print")
@@ -116,7 +116,7 @@ class CheckoutController(Controller):
             raise problem from exc
         await remember_problem(rt, order_id, None, receipt_printed=True)
         async with rt.db.begin() as conn:
-            rec = await fetch_order(conn, order_id)
+            rec = fetch_order(conn, order_id)
         return Data(StepOut(order=order_out(rec), warnings=warnings))
 
     @post("/refund", operation_id="refundOrder", status_code=HTTP_201_CREATED)

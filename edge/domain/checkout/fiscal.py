@@ -10,12 +10,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any
 
 import msgspec
 import structlog
-from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from drivers.base import (
     FiscalDocument,
@@ -34,6 +31,7 @@ from drivers.errors import (
     ShiftExpired,
 )
 from edge.db.outbox import append_event, header
+from edge.db.sql import Row, Tx
 from edge.domain.checkout import journal
 from edge.domain.checkout._common import (
     device_failed,
@@ -63,7 +61,7 @@ async def commit_fiscalized(
     rt: Runtime, order_id: str, entry_id: str | None, info: FiscalDocumentInfo, doc: FiscalDocument | None
 ) -> None:
     async with rt.db.begin() as conn:
-        row = await order_row(conn, order_id)
+        row = order_row(conn, order_id)
         if row.status == "fiscalized":
             return
         values: dict[str, object] = {
@@ -75,12 +73,12 @@ async def commit_fiscalized(
         }
         if row.kitchen_status == "created":
             values["kitchen_status"] = "confirmed"
-        await touch(conn, order_id, **values)
+        touch(conn, order_id, **values)
         if entry_id is not None:
-            await journal.settle(conn, entry_id, "done", doc)
-        await append_event(conn, OrderFiscalized(**header(), order_id=uuid.UUID(order_id), document=info))
+            journal.settle(conn, entry_id, "done", doc)
+        append_event(conn, OrderFiscalized(**header(), order_id=uuid.UUID(order_id), document=info))
         if row.kitchen_status == "created":
-            await append_event(
+            append_event(
                 conn,
                 KitchenStatusChanged(**header(), order_id=uuid.UUID(order_id), status="confirmed", previous="created"),
             )
@@ -89,9 +87,9 @@ async def commit_fiscalized(
 
 async def _non_fiscal(rt: Runtime, order_id: str) -> None:
     async with rt.db.begin() as conn:
-        number = int(await get_state(conn, "nonfiscal_number") or 0) + 1
-        await set_state(conn, "nonfiscal_number", str(number))
-        rec = await fetch_order(conn, order_id)
+        number = int(get_state(conn, "nonfiscal_number") or 0) + 1
+        set_state(conn, "nonfiscal_number", str(number))
+        rec = fetch_order(conn, order_id)
     info = FiscalDocumentInfo(
         kind="nonFiscal", document_number=number, document_sign="", document_datetime=utcnow(), total=rec.row.total
     )
@@ -106,9 +104,9 @@ async def _open_journal(
         last_fd = await fiscal.last_document_number()
     request_id = uuid7()
     async with rt.db.begin() as conn:
-        rec = await fetch_order(conn, order_id)
-        receipt = sell_receipt(rec, await operator_for(conn, rec.row.cashier_id), rt.settings.app.taxation_type)
-        entry_id = await journal.open_entry(
+        rec = fetch_order(conn, order_id)
+        receipt = sell_receipt(rec, operator_for(conn, rec.row.cashier_id), rt.settings.app.taxation_type)
+        entry_id = journal.open_entry(
             conn,
             device="fiscal",
             kind="sell",
@@ -117,12 +115,12 @@ async def _open_journal(
             amount=total,
             last_known_fd=last_fd,
         )
-        await touch(conn, order_id, status="fiscalizing")
+        touch(conn, order_id, status="fiscalizing")
     return entry_id, request_id, receipt
 
 
 async def settle_fiscal_outcome(
-    rt: Runtime, fiscal: FiscalRegistrar, entry: Row[Any], order_id: str
+    rt: Runtime, fiscal: FiscalRegistrar, entry: Row, order_id: str
 ) -> FiscalDocument | None:
     """Resolve a sell whose answer was lost. Registered → committed; not registered → the order is paid
     again (a new request may go); unknown → the order stays locked."""
@@ -143,11 +141,11 @@ async def settle_fiscal_outcome(
         return outcome.document
     async with rt.db.begin() as conn:
         if outcome is not None and outcome.kind is FiscalOutcomeKind.NOT_REGISTERED:
-            await journal.settle(conn, entry.id, "failed", error=outcome.detail or "not registered")
-            await touch(conn, order_id, status="paid", lock_reason=None)
+            journal.settle(conn, entry.id, "failed", error=outcome.detail or "not registered")
+            touch(conn, order_id, status="paid", lock_reason=None)
         else:
-            await journal.settle(conn, entry.id, "unknown", error=outcome.detail if outcome else "device unreachable")
-            await touch(
+            journal.settle(conn, entry.id, "unknown", error=outcome.detail if outcome else "device unreachable")
+            touch(
                 conn,
                 order_id,
                 lock_reason="The receipt may have been fiscalized; waiting to read the fiscal storage before going on",
@@ -160,7 +158,7 @@ async def fiscalize(rt: Runtime, order_id: str) -> list[str]:
 
     Returns warnings from the after-steps (printing problems do not undo a sale)."""
     async with rt.db.read() as conn:
-        row = await order_row(conn, order_id)
+        row = order_row(conn, order_id)
     if row.status == "fiscalized":
         return []
     if row.status != "paid":
@@ -188,11 +186,11 @@ async def fiscalize(rt: Runtime, order_id: str) -> list[str]:
         except OutcomeUnknown as exc:
             device_failed(rt, "fiscal", exc)
             async with rt.db.begin() as conn:
-                entry = await _entry(conn, entry_id)
+                entry = _entry(conn, entry_id)
             if await settle_fiscal_outcome(rt, fiscal, entry, order_id) is not None:
                 break
             async with rt.db.begin() as conn:
-                rec = await fetch_order(conn, order_id)
+                rec = fetch_order(conn, order_id)
             if rec.status == "paid" and attempt == 0:
                 continue
             raise Problem(
@@ -221,14 +219,14 @@ async def fiscalize(rt: Runtime, order_id: str) -> list[str]:
     return await after_fiscal(rt, order_id)
 
 
-async def _entry(conn: AsyncConnection, entry_id: str) -> Row[Any]:
-    return await fetch_entry(conn, entry_id)
+def _entry(conn: Tx, entry_id: str) -> Row:
+    return fetch_entry(conn, entry_id)
 
 
 async def _fail_entry(rt: Runtime, entry_id: str, order_id: str, exc: DeviceError) -> None:
     async with rt.db.begin() as conn:
-        await journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
-        await touch(conn, order_id, status="paid")
+        journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
+        touch(conn, order_id, status="paid")
 
 
 async def _reopen_shift(rt: Runtime, fiscal: FiscalRegistrar) -> bool:
@@ -245,7 +243,7 @@ async def after_fiscal(rt: Runtime, order_id: str) -> list[str]:
     """Receipt paper, kitchen ticket and drawer: each journaled, none of them can undo the sale."""
     warnings: list[str] = []
     async with rt.db.read() as conn:
-        rec = await fetch_order(conn, order_id)
+        rec = fetch_order(conn, order_id)
     info = msgspec.json.decode(rec.row.fiscal_document, type=FiscalDocumentInfo) if rec.row.fiscal_document else None
     cash = any(p.method == "cash" for p in rec.approved_payments())
     printer = rt.devices.printer
@@ -275,7 +273,7 @@ async def after_fiscal(rt: Runtime, order_id: str) -> list[str]:
         # Both rows in one commit before either device is driven; each is settled as soon as it is done.
         async with rt.db.begin() as conn:
             entries = [
-                await journal.open_entry(conn, device=device, kind=kind, request_id=request_id, order_id=order_id)
+                journal.open_entry(conn, device=device, kind=kind, request_id=request_id, order_id=order_id)
                 for device, kind, request_id, _ in steps
             ]
         for (device, kind, _, call), entry_id in zip(steps, entries, strict=True):
@@ -293,7 +291,7 @@ async def _device_step(
     warnings: list[str],
 ) -> bool:
     async with rt.db.begin() as conn:
-        entry_id = await journal.open_entry(conn, device=device, kind=kind, request_id=request_id, order_id=order_id)
+        entry_id = journal.open_entry(conn, device=device, kind=kind, request_id=request_id, order_id=order_id)
     return await _drive(rt, order_id, entry_id, device, kind, call, warnings)
 
 
@@ -314,10 +312,10 @@ async def _drive(
         problem = device_failed(rt, device, exc, kind)
         warnings.append(f"{problem.title}: {problem.detail}")
         async with rt.db.begin() as conn:
-            await journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
+            journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
         if kind == "receipt":
             await remember_problem(rt, order_id, problem)
         return False
     async with rt.db.begin() as conn:
-        await journal.settle(conn, entry_id, "done", result)
+        journal.settle(conn, entry_id, "done", result)
     return True

@@ -7,12 +7,11 @@ import json
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any
 
-from sqlalchemy import Row, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import bindparam, insert, select
 
 from edge.db import models as m
+from edge.db.sql import Query, Row, RowUpdate, Tx
 from protocols.ids import utcnow, uuid7
 
 OPEN_STATES = ("pending", "unknown")
@@ -38,8 +37,17 @@ def to_json(value: object) -> str:
     return json.dumps(_plain(value), ensure_ascii=False)
 
 
-async def open_entry(
-    conn: AsyncConnection,
+_INSERT = Query(insert(m.device_journal))
+_settle = RowUpdate(m.device_journal, "id")
+_OPEN = (
+    select(m.device_journal).where(m.device_journal.c.state.in_(OPEN_STATES)).order_by(m.device_journal.c.created_at)
+)
+_OPEN_ALL = Query(_OPEN)
+_OPEN_FOR_ORDER = Query(_OPEN.where(m.device_journal.c.order_id == bindparam("order_id")))
+
+
+def open_entry(
+    tx: Tx,
     *,
     device: str,
     kind: str,
@@ -54,43 +62,34 @@ async def open_entry(
 ) -> str:
     entry_id = str(uuid7())
     now = utcnow()
-    await conn.execute(
-        insert(m.device_journal).values(
-            id=entry_id,
-            device=device,
-            kind=kind,
-            order_id=order_id,
-            payment_id=payment_id,
-            refund_id=refund_id,
-            shift_id=shift_id,
-            request_id=request_id,
-            amount=amount,
-            last_known_fd=last_known_fd,
-            last_known_trace=last_known_trace,
-            state="pending",
-            created_at=now,
-            updated_at=now,
-        )
+    tx.run(
+        _INSERT,
+        {
+            "id": entry_id,
+            "device": device,
+            "kind": kind,
+            "order_id": order_id,
+            "payment_id": payment_id,
+            "refund_id": refund_id,
+            "shift_id": shift_id,
+            "request_id": request_id,
+            "amount": amount,
+            "last_known_fd": last_known_fd,
+            "last_known_trace": last_known_trace,
+            "state": "pending",
+            "created_at": now,
+            "updated_at": now,
+        },
     )
     return entry_id
 
 
-async def settle(
-    conn: AsyncConnection, entry_id: str, state: str, result: object = None, error: str | None = None
-) -> None:
-    await conn.execute(
-        update(m.device_journal)
-        .where(m.device_journal.c.id == entry_id)
-        .values(state=state, result=to_json(result) if result is not None else None, error=error, updated_at=utcnow())
-    )
+def settle(tx: Tx, entry_id: str, state: str, result: object = None, error: str | None = None) -> None:
+    values = {"state": state, "result": to_json(result) if result is not None else None, "error": error}
+    _settle(tx, entry_id, {**values, "updated_at": utcnow()})
 
 
-async def open_entries(conn: AsyncConnection, order_id: str | None = None) -> list[Row[Any]]:
-    query = (
-        select(m.device_journal)
-        .where(m.device_journal.c.state.in_(OPEN_STATES))
-        .order_by(m.device_journal.c.created_at)
-    )
-    if order_id is not None:
-        query = query.where(m.device_journal.c.order_id == order_id)
-    return list((await conn.execute(query)).all())
+def open_entries(tx: Tx, order_id: str | None = None) -> list[Row]:
+    if order_id is None:
+        return tx.all(_OPEN_ALL)
+    return tx.all(_OPEN_FOR_ORDER, {"order_id": order_id})

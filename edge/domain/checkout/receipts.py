@@ -7,9 +7,7 @@ import json
 from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, TypeVar
-
-from sqlalchemy import Row
+from typing import TypeVar
 
 from drivers.base import (
     FiscalDocument,
@@ -28,6 +26,7 @@ from drivers.base import (
     TaxationType,
     VatRate,
 )
+from edge.db.sql import Row
 from edge.domain.orders.repo import OrderRecord
 from protocols.events import FiscalDocumentInfo
 
@@ -47,7 +46,7 @@ def _enum(cls: type[E], value: str, default: E) -> E:
         return default
 
 
-def fiscal_items(lines: Sequence[tuple[Row[Any], Decimal, int]]) -> list[FiscalItem]:
+def fiscal_items(lines: Sequence[tuple[Row, Decimal, int]]) -> list[FiscalItem]:
     """``(line, quantity, amount)`` triples as fiscal items; the discount is whatever the amount lacks."""
     items = []
     for line, qty, amount in lines:
@@ -84,7 +83,7 @@ def sell_receipt(rec: OrderRecord, operator: Operator, taxation: str) -> FiscalR
 
 
 def return_receipt(
-    lines: Sequence[tuple[Row[Any], Decimal, int]],
+    lines: Sequence[tuple[Row, Decimal, int]],
     tenders: dict[str, int],
     operator: Operator,
     taxation: str,

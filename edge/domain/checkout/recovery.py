@@ -5,14 +5,14 @@ then sagas caught between steps are carried on (a fully paid order is fiscalized
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import structlog
-from sqlalchemy import Row, select, update
+from sqlalchemy import select, update
 
 from drivers.base import CardOutcome, FiscalOutcomeKind, PendingFiscal, ReceiptKind
 from drivers.errors import DeviceError
 from edge.db import models as m
+from edge.db.sql import Row
 from edge.domain.checkout import journal
 from edge.domain.checkout.card import commit_sale_result, resolve_unknown
 from edge.domain.checkout.fiscal import fiscalize, settle_fiscal_outcome
@@ -25,7 +25,7 @@ from protocols.ids import utcnow
 log = structlog.get_logger("edge.recovery")
 
 
-async def _terminal(rt: Runtime, entry: Row[Any]) -> None:
+async def _terminal(rt: Runtime, entry: Row) -> None:
     terminal = rt.devices.terminal
     if terminal is None:
         return
@@ -36,7 +36,7 @@ async def _terminal(rt: Runtime, entry: Row[Any]) -> None:
         return
     state = {CardOutcome.APPROVED: "done", CardOutcome.DECLINED: "failed"}.get(result.outcome, "unknown")
     async with rt.db.begin() as conn:
-        await journal.settle(conn, entry.id, state, result)
+        journal.settle(conn, entry.id, state, result)
         if entry.kind == "reversal" and state == "done" and entry.payment_id:
             await _mark_reversed(
                 conn, entry.order_id, entry.payment_id, entry.amount or 0, "reversal resolved at start-up"
@@ -51,7 +51,7 @@ async def _terminal(rt: Runtime, entry: Row[Any]) -> None:
                     updated_at=utcnow(),
                 )
             )
-            await touch(
+            touch(
                 conn,
                 entry.order_id,
                 lock_reason="A card refund went through without its refund receipt: issue it by hand",
@@ -59,7 +59,7 @@ async def _terminal(rt: Runtime, entry: Row[Any]) -> None:
     log.info("card_operation_resolved", kind=entry.kind, order_id=entry.order_id, state=state)
 
 
-async def _fiscal(rt: Runtime, entry: Row[Any]) -> None:
+async def _fiscal(rt: Runtime, entry: Row) -> None:
     fiscal = rt.devices.fiscal
     if fiscal is None:
         return
@@ -79,34 +79,34 @@ async def _fiscal(rt: Runtime, entry: Row[Any]) -> None:
         )
         async with rt.db.begin() as conn:
             if outcome.kind is FiscalOutcomeKind.REGISTERED:
-                await journal.settle(conn, entry.id, "done", outcome.document)
-                await touch(
+                journal.settle(conn, entry.id, "done", outcome.document)
+                touch(
                     conn,
                     entry.order_id,
                     lock_reason="A refund receipt was issued but the refund was not recorded: check the order",
                 )
             elif outcome.kind is FiscalOutcomeKind.NOT_REGISTERED:
-                await journal.settle(conn, entry.id, "failed", error="not registered")
+                journal.settle(conn, entry.id, "failed", error="not registered")
             else:
-                await journal.settle(conn, entry.id, "unknown", error=outcome.detail)
+                journal.settle(conn, entry.id, "unknown", error=outcome.detail)
         return
     # shift and cash operations: the shift service reads the device's own state before acting again
     async with rt.db.begin() as conn:
-        await journal.settle(
+        journal.settle(
             conn, entry.id, "failed", error="interrupted; the device state is read before the next operation"
         )
 
 
-async def _other(rt: Runtime, entry: Row[Any]) -> None:
+async def _other(rt: Runtime, entry: Row) -> None:
     # a print or drawer kick interrupted by a crash: not repeated on its own (Print on the order does it)
     async with rt.db.begin() as conn:
-        await journal.settle(conn, entry.id, "failed", error="interrupted by a restart")
+        journal.settle(conn, entry.id, "failed", error="interrupted by a restart")
 
 
 async def resolve_open_entries(rt: Runtime, order_id: str | None = None) -> int:
     """Settle pending/unknown journal rows (of one order, or all); returns how many are still open."""
     async with rt.db.begin() as conn:
-        entries = await journal.open_entries(conn, order_id)
+        entries = journal.open_entries(conn, order_id)
     for entry in entries:
         try:
             if entry.device == "terminal":
@@ -118,7 +118,7 @@ async def resolve_open_entries(rt: Runtime, order_id: str | None = None) -> int:
         except DeviceError as exc:
             log.warning("resolve_failed", entry_id=entry.id, device=entry.device, error=exc.message)
     async with rt.db.begin() as conn:
-        return len(await journal.open_entries(conn, order_id))
+        return len(journal.open_entries(conn, order_id))
 
 
 async def continue_sagas(rt: Runtime) -> None:
@@ -137,11 +137,11 @@ async def continue_sagas(rt: Runtime) -> None:
         )
     for order_id in ids:
         async with rt.db.begin() as conn:
-            if await journal.open_entries(conn, order_id):
+            if journal.open_entries(conn, order_id):
                 continue
-            rec = await fetch_order(conn, order_id)
+            rec = fetch_order(conn, order_id)
             if rec.status == "fiscalizing":
-                await touch(conn, order_id, status="paid")
+                touch(conn, order_id, status="paid")
         try:
             async with rt.order_lock(order_id):
                 await fiscalize(rt, order_id)

@@ -6,15 +6,15 @@ from __future__ import annotations
 import json
 import uuid
 from decimal import Decimal
-from typing import Any
 
 import structlog
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import insert, select, update
 
 from drivers.base import CardOutcome, FiscalOutcomeKind, PendingFiscal, ReceiptKind
 from drivers.errors import DeviceError, OutcomeUnknown
 from edge.db import models as m
 from edge.db.outbox import append_event, header
+from edge.db.sql import Row
 from edge.domain.auth.services import Actor, audit
 from edge.domain.checkout import journal
 from edge.domain.checkout._common import device_failed, operator_for, remember_problem, remember_trace, timed
@@ -34,7 +34,7 @@ log = structlog.get_logger("edge.checkout.refunds")
 REFUNDABLE = frozenset({"fiscalized", "partially_refunded"})
 
 
-def _plan(rec: OrderRecord, data: RefundIn) -> list[tuple[Row[Any], Decimal, int]]:
+def _plan(rec: OrderRecord, data: RefundIn) -> list[tuple[Row, Decimal, int]]:
     by_id = {line.id: line for line in rec.lines}
     wanted: list[tuple[str, Decimal]] = []
     if data.lines is None:
@@ -105,7 +105,7 @@ async def _refund_locked(
     rt: Runtime, actor: Actor, approver: Actor, order_id: str, data: RefundIn, idempotency_key: str | None
 ) -> str:
     async with rt.db.begin() as conn:
-        rec = await fetch_order(conn, order_id)
+        rec = fetch_order(conn, order_id)
     if rec.status not in REFUNDABLE:
         raise conflict("not_refundable", "The order cannot be refunded", f"order {rec.row.number} is {rec.status}")
     if rec.row.lock_reason:
@@ -172,7 +172,7 @@ async def _card_refund(rt: Runtime, order_id: str, refund_id: str, amount: int) 
             rt, refund_id, order_id, Problem(503, "unavailable", "No card terminal", "A card refund needs the terminal")
         )
     async with rt.db.begin() as conn:
-        entry_id = await journal.open_entry(
+        entry_id = journal.open_entry(
             conn,
             device="terminal",
             kind="refund",
@@ -181,7 +181,7 @@ async def _card_refund(rt: Runtime, order_id: str, refund_id: str, amount: int) 
             refund_id=refund_id,
             amount=amount,
         )
-        entry = await fetch_entry(conn, entry_id)
+        entry = fetch_entry(conn, entry_id)
     try:
         with timed(rt, "card_refund"):
             result = await run_terminal(rt, terminal, entry, refund_id)
@@ -190,12 +190,12 @@ async def _card_refund(rt: Runtime, order_id: str, refund_id: str, amount: int) 
             result = await resolve_unknown(rt, terminal, entry)
     except DeviceError as exc:
         async with rt.db.begin() as conn:
-            await journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
+            journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
         raise await _fail(rt, refund_id, order_id, device_failed(rt, "terminal", exc, "card refund")) from exc
     async with rt.db.begin() as conn:
         state = {CardOutcome.APPROVED: "done", CardOutcome.DECLINED: "failed"}.get(result.outcome, "unknown")
-        await journal.settle(conn, entry_id, state, result)
-        await remember_trace(conn, result.trace_number)
+        journal.settle(conn, entry_id, state, result)
+        remember_trace(conn, result.trace_number)
     if result.outcome is CardOutcome.DECLINED:
         raise await _fail(
             rt, refund_id, order_id, Problem(402, "card_declined", "The card refund was declined", result.message)
@@ -217,7 +217,7 @@ async def _card_refund(rt: Runtime, order_id: str, refund_id: str, amount: int) 
 
 
 async def _fiscal_return(
-    rt: Runtime, rec: OrderRecord, refund_id: str, plan: list[tuple[Row[Any], Decimal, int]], tenders: dict[str, int]
+    rt: Runtime, rec: OrderRecord, refund_id: str, plan: list[tuple[Row, Decimal, int]], tenders: dict[str, int]
 ) -> FiscalDocumentInfo | None:
     original = fiscal_info(rec.row.fiscal_document)
     fiscal = rt.devices.fiscal
@@ -237,7 +237,7 @@ async def _fiscal_return(
         raise await _fail(rt, refund_id, rec.id, device_failed(rt, "fiscal", exc, "refund receipt")) from exc
     request_id = uuid7()
     async with rt.db.begin() as conn:
-        entry_id = await journal.open_entry(
+        entry_id = journal.open_entry(
             conn,
             device="fiscal",
             kind="sellReturn",
@@ -247,7 +247,7 @@ async def _fiscal_return(
             amount=amount,
             last_known_fd=last_fd,
         )
-        operator = await operator_for(conn, rec.row.cashier_id)
+        operator = operator_for(conn, rec.row.cashier_id)
     receipt = return_receipt(plan, tenders, operator, rt.settings.app.taxation_type, original.document_number)
     try:
         with timed(rt, "fiscal_return"):
@@ -264,7 +264,7 @@ async def _fiscal_return(
         )
         if outcome.kind is not FiscalOutcomeKind.REGISTERED or outcome.document is None:
             async with rt.db.begin() as conn:
-                await journal.settle(
+                journal.settle(
                     conn,
                     entry_id,
                     "unknown" if outcome.kind is FiscalOutcomeKind.UNKNOWN else "failed",
@@ -280,7 +280,7 @@ async def _fiscal_return(
         doc = outcome.document
     except DeviceError as exc:
         async with rt.db.begin() as conn:
-            await journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
+            journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
         lock = (
             "The card was refunded but the refund receipt failed: fix the device and retry"
             if tenders.get("card")
@@ -288,7 +288,7 @@ async def _fiscal_return(
         )
         raise await _fail(rt, refund_id, rec.id, device_failed(rt, "fiscal", exc, "refund receipt"), lock=lock) from exc
     async with rt.db.begin() as conn:
-        await journal.settle(conn, entry_id, "done", doc)
+        journal.settle(conn, entry_id, "done", doc)
     return document_info(doc, "sellReturn")
 
 
@@ -298,7 +298,7 @@ async def _commit_refund(
     approver: Actor,
     order_id: str,
     refund_id: str,
-    plan: list[tuple[Row[Any], Decimal, int]],
+    plan: list[tuple[Row, Decimal, int]],
     tenders: dict[str, int],
     document: FiscalDocumentInfo | None,
     card_detail: str | None,
@@ -306,7 +306,7 @@ async def _commit_refund(
 ) -> None:
     amount = sum(a for _, _, a in plan)
     async with rt.db.begin() as conn:
-        rec = await fetch_order(conn, order_id)
+        rec = fetch_order(conn, order_id)
         for line, qty, a in plan:
             fresh = next(x for x in rec.lines if x.id == line.id)
             await conn.execute(
@@ -335,7 +335,7 @@ async def _commit_refund(
                 )
         refunded_total = rec.row.refunded_total + amount
         full = refunded_total >= rec.row.total
-        await touch(
+        touch(
             conn,
             order_id,
             refunded_total=refunded_total,
@@ -352,7 +352,7 @@ async def _commit_refund(
                 updated_at=utcnow(),
             )
         )
-        await append_event(
+        append_event(
             conn,
             OrderRefunded(
                 **header(),
@@ -367,5 +367,5 @@ async def _commit_refund(
                 full=full,
             ),
         )
-        await audit(conn, "refund", actor, approver, order_id, amount, reason)
+        audit(conn, "refund", actor, approver, order_id, amount, reason)
     rt.metrics.orders.labels(status="refunded").inc()

@@ -8,12 +8,12 @@ import uuid
 
 import structlog
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from drivers.base import CardOutcome
 from drivers.errors import DeviceError
 from edge.db import models as m
 from edge.db.outbox import append_event, header
+from edge.db.sql import Tx
 from edge.domain.auth.services import Actor
 from edge.domain.checkout import journal
 from edge.domain.checkout._common import device_failed, problem_json, remember_problem, remember_trace
@@ -36,7 +36,7 @@ async def _reverse_card(
         return False
     receipt_number = json.loads(card).get("receipt_number") if card else None
     async with rt.db.begin() as conn:
-        entry_id = await journal.open_entry(
+        entry_id = journal.open_entry(
             conn,
             device="terminal",
             kind="reversal",
@@ -45,7 +45,7 @@ async def _reverse_card(
             payment_id=payment_id,
             amount=amount,
         )
-        entry = await fetch_entry(conn, entry_id)
+        entry = fetch_entry(conn, entry_id)
     try:
         result = await run_terminal(rt, terminal, entry, f"{payment_id}:reversal", receipt_number)
         rt.card_prompts.pop(f"{payment_id}:reversal", None)
@@ -54,25 +54,25 @@ async def _reverse_card(
     except DeviceError as exc:
         device_failed(rt, "terminal", exc, "card reversal")
         async with rt.db.begin() as conn:
-            await journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
+            journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
         return False
     async with rt.db.begin() as conn:
         if result.outcome is CardOutcome.APPROVED:
-            await journal.settle(conn, entry_id, "done", result)
-            await remember_trace(conn, result.trace_number)
+            journal.settle(conn, entry_id, "done", result)
+            remember_trace(conn, result.trace_number)
             await _mark_reversed(conn, order_id, payment_id, amount, reason)
             return True
-        await journal.settle(conn, entry_id, "failed" if result.outcome is CardOutcome.DECLINED else "unknown", result)
+        journal.settle(conn, entry_id, "failed" if result.outcome is CardOutcome.DECLINED else "unknown", result)
     return False
 
 
-async def _mark_reversed(conn: AsyncConnection, order_id: str, payment_id: str, amount: int, reason: str) -> None:
+async def _mark_reversed(conn: Tx, order_id: str, payment_id: str, amount: int, reason: str) -> None:
     await conn.execute(
         update(m.payments).where(m.payments.c.id == payment_id).values(status="reversed", updated_at=utcnow())
     )
-    rec = await fetch_order(conn, order_id)
-    await touch(conn, order_id, paid_total=max(0, rec.row.paid_total - amount))
-    await append_event(
+    rec = fetch_order(conn, order_id)
+    touch(conn, order_id, paid_total=max(0, rec.row.paid_total - amount))
+    append_event(
         conn,
         PaymentReversed(
             **header(), order_id=uuid.UUID(order_id), payment_id=uuid.UUID(payment_id), reason=reason[:2000]
@@ -83,7 +83,7 @@ async def _mark_reversed(conn: AsyncConnection, order_id: str, payment_id: str, 
 async def _give_back(rt: Runtime, order_id: str, reason: str) -> list[str]:
     """Reverse every approved payment; returns the payment ids that could not be reversed."""
     async with rt.db.begin() as conn:
-        rec = await fetch_order(conn, order_id)
+        rec = fetch_order(conn, order_id)
     stuck: list[str] = []
     for p in rec.approved_payments():
         if p.method == "card":
@@ -102,7 +102,7 @@ async def undo_payments(rt: Runtime, order_id: str, problem: Problem) -> None:
     stuck = await _give_back(rt, order_id, reason)
     async with rt.db.begin() as conn:
         if stuck:
-            await touch(
+            touch(
                 conn,
                 order_id,
                 status="paying",
@@ -110,9 +110,7 @@ async def undo_payments(rt: Runtime, order_id: str, problem: Problem) -> None:
                 last_problem=problem_json(problem),
             )
         else:
-            await touch(
-                conn, order_id, status="draft", paid_total=0, lock_reason=None, last_problem=problem_json(problem)
-            )
+            touch(conn, order_id, status="draft", paid_total=0, lock_reason=None, last_problem=problem_json(problem))
     problem.detail = (
         f"{problem.detail}. Payments were given back; the order is a draft again" if not stuck else problem.detail
     )
@@ -123,7 +121,7 @@ async def undo_payments(rt: Runtime, order_id: str, problem: Problem) -> None:
 async def cancel_order(rt: Runtime, actor: Actor, approver: Actor | None, order_id: str, reason: str) -> None:
     """Cancel an order; money taken before fiscalization is given back first."""
     async with rt.db.begin() as conn:
-        rec = await fetch_order(conn, order_id)
+        rec = fetch_order(conn, order_id)
     if rec.approved_payments():
         stuck = await _give_back(rt, order_id, reason or "order cancelled")
         if stuck:
@@ -136,6 +134,6 @@ async def cancel_order(rt: Runtime, actor: Actor, approver: Actor | None, order_
             await remember_problem(rt, order_id, problem)
             raise problem
     async with rt.db.begin() as conn:
-        rec = await fetch_order(conn, order_id)
+        rec = fetch_order(conn, order_id)
         await cancel_unpaid(rt, conn, actor, rec, reason, approver)
     await rt.notify_sync()

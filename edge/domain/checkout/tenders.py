@@ -7,13 +7,13 @@ from __future__ import annotations
 import uuid
 
 import structlog
-from sqlalchemy import insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import bindparam, insert, or_, select
 
 from drivers.base import CardOutcome, PaymentTerminal
 from drivers.errors import DeviceError
 from edge.db import models as m
 from edge.db.outbox import append_event, header
+from edge.db.sql import Query, RowUpdate, Tx
 from edge.domain.auth.services import Actor
 from edge.domain.checkout import journal
 from edge.domain.checkout._common import device_failed, last_trace, order_row, remember_problem, timed
@@ -31,15 +31,20 @@ log = structlog.get_logger("edge.checkout")
 PAYABLE = frozenset({"draft", "paying"})
 
 
-async def _existing(conn: AsyncConnection, order_id: str, key: str | None, payment_id: uuid.UUID | None) -> str | None:
-    conds = []
-    if key:
-        conds.append(m.payments.c.idempotency_key == key)
-    if payment_id:
-        conds.append(m.payments.c.id == str(payment_id))
-    if not conds:
+_PAYMENT_BY_KEY = Query(
+    select(m.payments.c.id, m.payments.c.order_id).where(
+        or_(m.payments.c.idempotency_key == bindparam("key"), m.payments.c.id == bindparam("payment_id"))
+    )
+)
+_PAYMENT = Query(select(m.payments).where(m.payments.c.id == bindparam("payment_id")))
+_INSERT_PAYMENT = Query(insert(m.payments))
+_update_payment = RowUpdate(m.payments, "id")
+
+
+def _existing(tx: Tx, order_id: str, key: str | None, payment_id: uuid.UUID | None) -> str | None:
+    if not key and not payment_id:
         return None
-    row = (await conn.execute(select(m.payments.c.id, m.payments.c.order_id).where(or_(*conds)))).first()
+    row = tx.first(_PAYMENT_BY_KEY, {"key": key, "payment_id": str(payment_id) if payment_id else None})
     if row is None:
         return None
     if row.order_id != order_id:
@@ -62,7 +67,7 @@ def _check_payable(rec: OrderRecord) -> None:
 
 async def _result(rt: Runtime, order_id: str, payment_id: str, warnings: list[str]) -> PayOut:
     async with rt.db.read() as conn:
-        rec = await fetch_order(conn, order_id)
+        rec = fetch_order(conn, order_id)
     payment = next(p for p in rec.payments if p.id == payment_id)
     return PayOut(
         order=order_out(rec, rt.card_prompts),
@@ -82,7 +87,7 @@ async def _pay_locked(rt: Runtime, actor: Actor, order_id: str, data: PayIn, ide
     # The idempotency lookup, the checks and the payment row share one transaction: one commit, and a
     # repeated key cannot slip in between the lookup and the insert.
     async with rt.db.begin() as conn:
-        known = await _existing(conn, order_id, idempotency_key, data.payment_id)
+        known = _existing(conn, order_id, idempotency_key, data.payment_id)
         if known is None:
             payment_id, entry_id = await _record_payment(rt, conn, order_id, data, idempotency_key)
     if known is not None:
@@ -98,13 +103,13 @@ async def _pay_locked(rt: Runtime, actor: Actor, order_id: str, data: PayIn, ide
 
 
 async def _record_payment(
-    rt: Runtime, conn: AsyncConnection, order_id: str, data: PayIn, idempotency_key: str | None
+    rt: Runtime, conn: Tx, order_id: str, data: PayIn, idempotency_key: str | None
 ) -> tuple[str, str | None]:
     """Check the order, insert the payment and (card) open its terminal journal entry; the id of both."""
     now = utcnow()
-    rec = await fetch_order(conn, order_id)
+    rec = fetch_order(conn, order_id)
     _check_payable(rec)
-    if await open_shift_id(conn) is None:
+    if open_shift_id(conn) is None:
         raise conflict("shift_closed", "No open shift", "Open a shift before taking payments")
     amount = data.amount if data.amount is not None else rec.due
     if amount > rec.due:
@@ -122,22 +127,23 @@ async def _record_payment(
         raise Problem(503, "unavailable", "No card terminal", "The register has no card terminal configured")
     payment_id = str(data.payment_id or uuid7())
     card = data.method == "card"
-    await conn.execute(
-        insert(m.payments).values(
-            id=payment_id,
-            order_id=order_id,
-            method=data.method,
-            amount=amount,
-            tendered=tendered,
-            change=change,
-            status="pending" if card else "approved",
-            idempotency_key=idempotency_key,
-            created_at=now,
-            updated_at=now,
-        )
+    conn.run(
+        _INSERT_PAYMENT,
+        {
+            "id": payment_id,
+            "order_id": order_id,
+            "method": data.method,
+            "amount": amount,
+            "tendered": tendered,
+            "change": change,
+            "status": "pending" if card else "approved",
+            "idempotency_key": idempotency_key,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
     if card:
-        entry_id = await journal.open_entry(
+        entry_id = journal.open_entry(
             conn,
             device="terminal",
             kind="sale",
@@ -145,15 +151,15 @@ async def _record_payment(
             order_id=order_id,
             payment_id=payment_id,
             amount=amount,
-            last_known_trace=await _trace_baseline(conn),
+            last_known_trace=_trace_baseline(conn),
         )
-        await touch(conn, order_id, status="paying")
+        touch(conn, order_id, status="paying")
         return payment_id, entry_id
     paid_total = rec.row.paid_total + amount
     fully = paid_total >= rec.row.total
-    await touch(conn, order_id, paid_total=paid_total, status="paid" if fully else "paying", last_problem=None)
-    paid = (await conn.execute(select(m.payments).where(m.payments.c.id == payment_id))).one()
-    await append_event(
+    touch(conn, order_id, paid_total=paid_total, status="paid" if fully else "paying", last_problem=None)
+    paid = conn.one(_PAYMENT, {"payment_id": payment_id})
+    append_event(
         conn,
         OrderPaid(
             **header(now),
@@ -166,17 +172,17 @@ async def _record_payment(
     return payment_id, None
 
 
-async def _trace_baseline(conn: AsyncConnection) -> int | None:
+def _trace_baseline(conn: Tx) -> int | None:
     """The terminal's last trace before this sale, so a lost outcome can be told apart later.
 
     Known from our own last result; None before the first one (the terminal then matches by amount and
     time). Not asked of the terminal before every sale: a repeat-receipt prints on some terminals."""
-    return await last_trace(conn)
+    return last_trace(conn)
 
 
 async def _card_sale(rt: Runtime, terminal: PaymentTerminal, entry_id: str, payment_id: str) -> None:
     async with rt.db.begin() as conn:
-        entry = await fetch_entry(conn, entry_id)
+        entry = fetch_entry(conn, entry_id)
     try:
         with timed(rt, "card_sale"), rt.metrics.saga_step.labels(step="card").time():
             result = await run_terminal(rt, terminal, entry, payment_id)
@@ -185,14 +191,10 @@ async def _card_sale(rt: Runtime, terminal: PaymentTerminal, entry_id: str, paym
         rt.card_prompts.pop(payment_id, None)
         problem = device_failed(rt, "terminal", exc, "card payment")
         async with rt.db.begin() as conn:
-            await journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
-            rec = await fetch_order(conn, entry.order_id)
-            await conn.execute(
-                update(m.payments)
-                .where(m.payments.c.id == payment_id)
-                .values(status="failed", detail=exc.message, updated_at=utcnow())
-            )
-            await touch(conn, entry.order_id, status="paying" if rec.row.paid_total else "draft")
+            journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
+            rec = fetch_order(conn, entry.order_id)
+            _update_payment(conn, payment_id, {"status": "failed", "detail": exc.message, "updated_at": utcnow()})
+            touch(conn, entry.order_id, status="paying" if rec.row.paid_total else "draft")
         await remember_problem(rt, entry.order_id, problem)
         raise problem from exc
     if result.outcome is CardOutcome.APPROVED:
@@ -209,7 +211,7 @@ async def _card_sale(rt: Runtime, terminal: PaymentTerminal, entry_id: str, paym
 
 async def _finish_if_paid(rt: Runtime, order_id: str) -> list[str]:
     async with rt.db.read() as conn:
-        row = await order_row(conn, order_id)
+        row = order_row(conn, order_id)
     if row.status != "paid":
         return []
     warnings = await fiscalize(rt, order_id)

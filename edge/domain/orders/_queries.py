@@ -17,7 +17,7 @@ from edge.problems import Problem
 
 async def get_order(rt: Runtime, order_id: str) -> OrderOut:
     async with rt.db.read() as conn:
-        rec = await fetch_order(conn, order_id)
+        rec = fetch_order(conn, order_id)
     return order_out(rec, rt.card_prompts)
 
 
@@ -75,5 +75,5 @@ async def list_orders(
             ids_q = ids_q.where(where)
         total = int((await conn.execute(count_q)).scalar_one())
         ids = (await conn.execute(ids_q)).scalars().all()
-        orders = [order_out(await fetch_order(conn, i), rt.card_prompts) for i in ids]
+        orders = [order_out(fetch_order(conn, i), rt.card_prompts) for i in ids]
     return orders, total

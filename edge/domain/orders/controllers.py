@@ -113,7 +113,7 @@ class OrderController(Controller):
         require(actor, SELLERS, "cancelling orders")
         body = data or CancelIn()
         async with rt.order_lock(order_id), rt.db.begin() as conn:
-            rec = await fetch_order(conn, order_id)
+            rec = fetch_order(conn, order_id)
         if rec.status in ("fiscalized", "refunded", "partially_refunded"):
             raise conflict("use_refund", "The order is fiscalized", "Refund it instead of cancelling")
         if rec.status == "cancelled":

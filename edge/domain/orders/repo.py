@@ -6,14 +6,13 @@ import json
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import msgspec
-from sqlalchemy import Row, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import bindparam, select
 
 from edge.db import models as m
 from edge.db.outbox import append_event, header
+from edge.db.sql import Query, Row, RowUpdate, Tx
 from edge.domain.orders.schemas import DiscountOut, LineOut, OrderOut, PaymentOut, RefundOut, VatOut
 from edge.problems import not_found
 from protocols.events import (
@@ -35,10 +34,10 @@ _card = msgspec.json.Decoder(CardDetails)
 
 @dataclass(slots=True)
 class OrderRecord:
-    row: Row[Any]
-    lines: list[Row[Any]]
-    payments: list[Row[Any]]
-    refunds: list[Row[Any]]
+    row: Row
+    lines: list[Row]
+    payments: list[Row]
+    refunds: list[Row]
 
     @property
     def id(self) -> str:
@@ -52,31 +51,41 @@ class OrderRecord:
     def due(self) -> int:
         return int(self.row.total) - int(self.row.paid_total)
 
-    def approved_payments(self) -> list[Row[Any]]:
+    def approved_payments(self) -> list[Row]:
         return [p for p in self.payments if p.status == "approved"]
 
 
-async def fetch_order(conn: AsyncConnection, order_id: str | uuid.UUID) -> OrderRecord:
-    oid = str(order_id)
-    row = (await conn.execute(select(m.orders).where(m.orders.c.id == oid))).first()
+_ORDER = Query(select(m.orders).where(m.orders.c.id == bindparam("order_id")))
+_LINES = Query(
+    select(m.order_lines).where(m.order_lines.c.order_id == bindparam("order_id")).order_by(m.order_lines.c.position)
+)
+_PAYMENTS = Query(
+    select(m.payments).where(m.payments.c.order_id == bindparam("order_id")).order_by(m.payments.c.created_at)
+)
+_REFUNDS = Query(
+    select(m.refunds).where(m.refunds.c.order_id == bindparam("order_id")).order_by(m.refunds.c.created_at)
+)
+_update_order = RowUpdate(m.orders, "id")
+
+
+def order_row(tx: Tx, order_id: str | uuid.UUID) -> Row:
+    """The order's own row, for steps that only need its status or totals (not lines and payments)."""
+    row = tx.first(_ORDER, {"order_id": str(order_id)})
     if row is None:
-        raise not_found("Order", oid)
-    lines = (
-        await conn.execute(
-            select(m.order_lines).where(m.order_lines.c.order_id == oid).order_by(m.order_lines.c.position)
-        )
-    ).all()
-    pays = (
-        await conn.execute(select(m.payments).where(m.payments.c.order_id == oid).order_by(m.payments.c.created_at))
-    ).all()
-    refs = (
-        await conn.execute(select(m.refunds).where(m.refunds.c.order_id == oid).order_by(m.refunds.c.created_at))
-    ).all()
-    return OrderRecord(row=row, lines=list(lines), payments=list(pays), refunds=list(refs))
+        raise not_found("Order", str(order_id))
+    return row
 
 
-async def touch(conn: AsyncConnection, order_id: str, **values: object) -> None:
-    await conn.execute(update(m.orders).where(m.orders.c.id == order_id).values(updated_at=utcnow(), **values))
+def fetch_order(tx: Tx, order_id: str | uuid.UUID) -> OrderRecord:
+    key = {"order_id": str(order_id)}
+    row = order_row(tx, order_id)
+    return OrderRecord(
+        row=row, lines=tx.all(_LINES, key), payments=tx.all(_PAYMENTS, key), refunds=tx.all(_REFUNDS, key)
+    )
+
+
+def touch(tx: Tx, order_id: str, **values: object) -> None:
+    _update_order(tx, order_id, {"updated_at": utcnow(), **values})
 
 
 def wire_lines(rec: OrderRecord) -> list[OrderLine]:
@@ -103,14 +112,14 @@ def vat_list(rec: OrderRecord) -> list[VatAmount]:
     return [VatAmount(rate=v["rate"], amount=v["amount"]) for v in json.loads(rec.row.vat)]
 
 
-async def emit_updated(conn: AsyncConnection, order_id: str, rec: OrderRecord | None = None) -> None:
+def emit_updated(conn: Tx, order_id: str, rec: OrderRecord | None = None) -> None:
     """Append ``order.updated`` with the order's full content as it stands in this transaction (``rec`` when
     the caller has just read it after its last write)."""
     if rec is None:
-        rec = await fetch_order(conn, order_id)
+        rec = fetch_order(conn, order_id)
     row = rec.row
     status: OrderStatus = row.status
-    await append_event(
+    append_event(
         conn,
         OrderUpdated(
             **header(),
@@ -129,7 +138,7 @@ async def emit_updated(conn: AsyncConnection, order_id: str, rec: OrderRecord | 
     )
 
 
-def payment_record(p: Row[Any], status: str | None = None) -> PaymentRecord:
+def payment_record(p: Row, status: str | None = None) -> PaymentRecord:
     return PaymentRecord(
         payment_id=uuid.UUID(p.id),
         method=p.method,
@@ -145,7 +154,7 @@ def fiscal_info(blob: bytes | None) -> FiscalDocumentInfo | None:
     return _fiscal.decode(blob) if blob else None
 
 
-def _line_out(line: Row[Any]) -> LineOut:
+def _line_out(line: Row) -> LineOut:
     return LineOut(
         id=line.id,
         product_id=line.product_id,
@@ -166,7 +175,7 @@ def _line_out(line: Row[Any]) -> LineOut:
     )
 
 
-def payment_out(p: Row[Any], live_prompts: list[str] | None = None) -> PaymentOut:
+def payment_out(p: Row, live_prompts: list[str] | None = None) -> PaymentOut:
     messages = json.loads(p.messages)
     if live_prompts and p.status == "pending":
         messages = list(live_prompts)

@@ -12,14 +12,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
-from sqlalchemy import Row, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from edge.db import models as m
 from edge.db.outbox import append_event, header
+from edge.db.sql import Query, Tx
 from edge.domain.auth.services import Actor, approve, audit
 from edge.domain.orders.pricing import Discount, LineRequest, apply_totals, price_lines
-from edge.domain.orders.repo import OrderRecord, emit_updated, fetch_order, order_out, touch
+from edge.domain.orders.repo import OrderRecord, emit_updated, fetch_order, order_out, order_row, touch
 from edge.domain.orders.schemas import DiscountIn, LineIn, OrderCreateIn, OrderOut, OrderPatchIn
 from edge.domain.runtime import Runtime
 from edge.problems import conflict, invalid
@@ -43,24 +43,31 @@ def business_day(rt: Runtime, at: datetime | None = None) -> str:
     return (at or utcnow()).astimezone(ZoneInfo(rt.settings.app.timezone)).date().isoformat()
 
 
-async def _next_number(conn: AsyncConnection, day: str) -> str:
-    counter = m.order_counters.c
-    number = (
-        await conn.execute(
-            update(m.order_counters)
-            .where(counter.business_day == day)
-            .values(last_number=counter.last_number + 1)
-            .returning(counter.last_number)
-        )
-    ).scalar()
+_NEXT_NUMBER = Query(
+    update(m.order_counters)
+    .where(m.order_counters.c.business_day == bindparam("day"))
+    .values(last_number=m.order_counters.c.last_number + 1)
+    .returning(m.order_counters.c.last_number)
+)
+_FIRST_NUMBER = Query(insert(m.order_counters))
+_OPEN_SHIFT = Query(select(m.shifts.c.id).where(m.shifts.c.status == "open"))
+_PROMO = Query(select(m.promo_codes).where(m.promo_codes.c.code == bindparam("code")))
+_ORDER_BY_KEY = Query(select(m.orders.c.id).where(m.orders.c.idempotency_key == bindparam("key")))
+_INSERT_ORDER = Query(insert(m.orders))
+_DELETE_LINES = Query(delete(m.order_lines).where(m.order_lines.c.order_id == bindparam("order_id")))
+_INSERT_LINE = Query(insert(m.order_lines))
+
+
+def _next_number(tx: Tx, day: str) -> str:
+    number = tx.scalar(_NEXT_NUMBER, {"day": day})
     if number is None:
         number = 1
-        await conn.execute(insert(m.order_counters).values(business_day=day, last_number=number))
+        tx.run(_FIRST_NUMBER, {"business_day": day, "last_number": number})
     return f"{number:03d}"
 
 
-async def open_shift_id(conn: AsyncConnection) -> str | None:
-    value = (await conn.execute(select(m.shifts.c.id).where(m.shifts.c.status == "open"))).scalar()
+def open_shift_id(tx: Tx) -> str | None:
+    value = tx.scalar(_OPEN_SHIFT)
     return str(value) if value else None
 
 
@@ -71,11 +78,11 @@ def _line_requests(items: Sequence[LineIn]) -> list[LineRequest]:
     ]
 
 
-async def _promo(conn: AsyncConnection, code: str | None) -> tuple[str | None, Discount | None]:
+def _promo(tx: Tx, code: str | None) -> tuple[str | None, Discount | None]:
     if not code:
         return None, None
     normalized = code.strip().upper()
-    row = (await conn.execute(select(m.promo_codes).where(m.promo_codes.c.code == normalized))).first()
+    row = tx.first(_PROMO, {"code": normalized})
     if row is None or not row.active:
         raise invalid("unknown_promo", "Unknown promo code", f"{code!r} is not a valid promo code")
     return normalized, Discount(kind=row.kind, value=row.value)
@@ -86,7 +93,7 @@ def _manual(rec_row: Any) -> Discount | None:
     return Discount(kind=kind, value=rec_row.manual_discount_value) if kind else None
 
 
-async def _reprice(rt: Runtime, conn: AsyncConnection, rec: OrderRecord, items: Sequence[LineIn] | None) -> OrderRecord:
+def _reprice(rt: Runtime, tx: Tx, rec: OrderRecord, items: Sequence[LineIn] | None) -> OrderRecord:
     """Recompute lines (new ``items`` or the current ones) and totals from the serving catalog; ``rec`` is the
     order as it stands in this transaction. Returns the order as written."""
     order_id = rec.id
@@ -103,56 +110,48 @@ async def _reprice(rt: Runtime, conn: AsyncConnection, rec: OrderRecord, items: 
     else:
         requests = _line_requests(items)
     lines = price_lines(rt.catalog.current, requests)
-    _, promo = await _promo(conn, rec.row.promo_code)
+    _, promo = _promo(tx, rec.row.promo_code)
     totals = apply_totals(lines, [promo, _manual(rec.row)], rt.catalog.vat_percent)
-    await conn.execute(delete(m.order_lines).where(m.order_lines.c.order_id == order_id))
-    written: list[Row[Any]] = []
-    if lines:
-        # RETURNING hands back the rows as stored, so the order needs no second read in this transaction
-        result = await conn.execute(
-            insert(m.order_lines).returning(*m.order_lines.c, sort_by_parameter_order=True),
-            [
-                {
-                    "id": str(uuid7()),
-                    "order_id": order_id,
-                    "position": pos,
-                    "product_id": str(line.product_id),
-                    "sku": line.sku,
-                    "name": line.name,
-                    "quantity": str(line.quantity),
-                    "unit_price": line.unit_price,
-                    "gross": line.gross,
-                    "discount": line.discount,
-                    "amount": line.amount,
-                    "vat_rate": line.vat_rate,
-                    "vat_amount": line.vat_amount,
-                    "measurement_unit": line.measurement_unit,
-                    "payment_object": line.payment_object,
-                    "kitchen": line.kitchen,
-                    "modifiers": encode_modifiers(line),
-                    "comment": line.comment,
-                    "refunded_quantity": "0",
-                    "refunded_amount": 0,
-                }
-                for pos, line in enumerate(lines, start=1)
-            ],
-        )
-        written = list(result.all())
-    row = (
-        await conn.execute(
-            update(m.orders)
-            .where(m.orders.c.id == order_id)
-            .values(
-                updated_at=utcnow(),
-                subtotal=totals.subtotal,
-                discount_total=totals.discount,
-                total=totals.total,
-                vat=json.dumps([{"rate": r, "amount": a} for r, a in sorted(totals.vat.items())]),
-            )
-            .returning(*m.orders.c)
-        )
-    ).one()
-    return OrderRecord(row=row, lines=written, payments=rec.payments, refunds=rec.refunds)
+    key = {"order_id": order_id}
+    if rec.lines:
+        tx.run(_DELETE_LINES, key)
+    tx.run_many(
+        _INSERT_LINE,
+        [
+            {
+                "id": str(uuid7()),
+                "order_id": order_id,
+                "position": pos,
+                "product_id": str(line.product_id),
+                "sku": line.sku,
+                "name": line.name,
+                "quantity": str(line.quantity),
+                "unit_price": line.unit_price,
+                "gross": line.gross,
+                "discount": line.discount,
+                "amount": line.amount,
+                "vat_rate": line.vat_rate,
+                "vat_amount": line.vat_amount,
+                "measurement_unit": line.measurement_unit,
+                "payment_object": line.payment_object,
+                "kitchen": line.kitchen,
+                "modifiers": encode_modifiers(line),
+                "comment": line.comment,
+                "refunded_quantity": "0",
+                "refunded_amount": 0,
+            }
+            for pos, line in enumerate(lines, start=1)
+        ],
+    )
+    touch(
+        tx,
+        order_id,
+        subtotal=totals.subtotal,
+        discount_total=totals.discount,
+        total=totals.total,
+        vat=json.dumps([{"rate": r, "amount": a} for r, a in sorted(totals.vat.items())]),
+    )
+    return fetch_order(tx, order_id)
 
 
 def encode_modifiers(line: Any) -> str:
@@ -190,12 +189,10 @@ async def create_order(rt: Runtime, actor: Actor, data: OrderCreateIn, idempoten
     if data.order_type == "delivery" and not data.delivery_address:
         raise invalid("delivery_address_required", "Delivery needs an address", "set delivery_address")
     if idempotency_key:
-        async with rt.db.begin() as conn:
-            existing = (
-                await conn.execute(select(m.orders.c.id).where(m.orders.c.idempotency_key == idempotency_key))
-            ).scalar()
+        async with rt.db.read() as tx:
+            existing = tx.scalar(_ORDER_BY_KEY, {"key": idempotency_key})
             if existing:
-                return order_out(await fetch_order(conn, existing))
+                return order_out(fetch_order(tx, existing))
     # validate before anything is written, so a bad request leaves no trace
     preview = price_lines(rt.catalog.current, _line_requests(data.items)) if data.items else []
     preview_subtotal = sum(line.gross for line in preview)
@@ -204,45 +201,40 @@ async def create_order(rt: Runtime, actor: Actor, data: OrderCreateIn, idempoten
     order_id = str(uuid7())
     async with rt.db.begin() as conn:
         if idempotency_key:
-            existing = (
-                await conn.execute(select(m.orders.c.id).where(m.orders.c.idempotency_key == idempotency_key))
-            ).scalar()
+            existing = conn.scalar(_ORDER_BY_KEY, {"key": idempotency_key})
             if existing:
-                return order_out(await fetch_order(conn, existing))
-        promo_code, _ = await _promo(conn, data.promo_code)
+                return order_out(fetch_order(conn, existing))
+        promo_code, _ = _promo(conn, data.promo_code)
         day = business_day(rt, now)
-        number = await _next_number(conn, day)
-        shift_id = await open_shift_id(conn)
-        row = (
-            await conn.execute(
-                insert(m.orders)
-                .values(
-                    id=order_id,
-                    number=number,
-                    business_day=day,
-                    status="draft",
-                    kitchen_status="created",
-                    order_type=data.order_type,
-                    table_no=data.table,
-                    delivery_address=data.delivery_address,
-                    customer_phone=data.customer_phone,
-                    comment=data.comment,
-                    currency=rt.settings.app.currency,
-                    cashier_id=str(actor.staff_id),
-                    shift_id=shift_id,
-                    manual_discount_kind=data.discount.kind if data.discount else None,
-                    manual_discount_value=data.discount.value if data.discount else None,
-                    promo_code=promo_code,
-                    idempotency_key=idempotency_key,
-                    created_at=now,
-                    updated_at=now,
-                )
-                .returning(*m.orders.c)
-            )
-        ).one()
+        number = _next_number(conn, day)
+        shift_id = open_shift_id(conn)
+        conn.run(
+            _INSERT_ORDER,
+            {
+                "id": order_id,
+                "number": number,
+                "business_day": day,
+                "status": "draft",
+                "kitchen_status": "created",
+                "order_type": data.order_type,
+                "table_no": data.table,
+                "delivery_address": data.delivery_address,
+                "customer_phone": data.customer_phone,
+                "comment": data.comment,
+                "currency": rt.settings.app.currency,
+                "cashier_id": str(actor.staff_id),
+                "shift_id": shift_id,
+                "manual_discount_kind": data.discount.kind if data.discount else None,
+                "manual_discount_value": data.discount.value if data.discount else None,
+                "promo_code": promo_code,
+                "idempotency_key": idempotency_key,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
         # a new order has no lines, payments or refunds yet
-        rec = OrderRecord(row=row, lines=[], payments=[], refunds=[])
-        await append_event(
+        rec = OrderRecord(row=order_row(conn, order_id), lines=[], payments=[], refunds=[])
+        append_event(
             conn,
             OrderCreated(
                 **header(now),
@@ -259,10 +251,10 @@ async def create_order(rt: Runtime, actor: Actor, data: OrderCreateIn, idempoten
             ),
         )
         if data.items or data.discount or promo_code:
-            rec = await _reprice(rt, conn, rec, data.items)
-            await emit_updated(conn, order_id, rec)
+            rec = _reprice(rt, conn, rec, data.items)
+            emit_updated(conn, order_id, rec)
         if approver is not None and data.discount is not None:
-            await audit(conn, "discount", actor, approver, order_id, data.discount.value, data.discount.kind)
+            audit(conn, "discount", actor, approver, order_id, data.discount.value, data.discount.kind)
     await rt.notify_sync()
     return order_out(rec)
 
@@ -270,17 +262,17 @@ async def create_order(rt: Runtime, actor: Actor, data: OrderCreateIn, idempoten
 async def replace_items(rt: Runtime, actor: Actor, order_id: str, items: Sequence[LineIn]) -> OrderOut:
     price_lines(rt.catalog.current, _line_requests(items))  # refuse bad lines before opening a write
     async with rt.order_lock(order_id), rt.db.begin() as conn:
-        rec = await fetch_order(conn, order_id)
+        rec = fetch_order(conn, order_id)
         _require_editable(rec)
-        rec = await _reprice(rt, conn, rec, items)
-        await emit_updated(conn, order_id, rec)
+        rec = _reprice(rt, conn, rec, items)
+        emit_updated(conn, order_id, rec)
     await rt.notify_sync()
     return order_out(rec)
 
 
 async def patch_order(rt: Runtime, actor: Actor, order_id: str, data: OrderPatchIn) -> OrderOut:
     async with rt.db.begin() as conn:
-        rec = await fetch_order(conn, order_id)
+        rec = fetch_order(conn, order_id)
     _require_editable(rec)
     approver = None
     if isinstance(data.discount, DiscountIn):
@@ -300,29 +292,29 @@ async def patch_order(rt: Runtime, actor: Actor, order_id: str, data: OrderPatch
         values["manual_discount_kind"] = data.discount.kind if isinstance(data.discount, DiscountIn) else None
         values["manual_discount_value"] = data.discount.value if isinstance(data.discount, DiscountIn) else None
     async with rt.order_lock(order_id), rt.db.begin() as conn:
-        rec = await fetch_order(conn, order_id)
+        rec = fetch_order(conn, order_id)
         _require_editable(rec)
         if data.promo_code is not msgspec.UNSET:
             code = data.promo_code if isinstance(data.promo_code, str) else None
-            values["promo_code"], _ = await _promo(conn, code)
+            values["promo_code"], _ = _promo(conn, code)
         order_type = values.get("order_type", rec.row.order_type)
         address = values.get("delivery_address", rec.row.delivery_address)
         if order_type == "delivery" and not address:
             raise invalid("delivery_address_required", "Delivery needs an address", "set delivery_address")
         if values:
-            await touch(conn, order_id, **values)
-            rec = await fetch_order(conn, order_id)
-        rec = await _reprice(rt, conn, rec, None)
-        await emit_updated(conn, order_id, rec)
+            touch(conn, order_id, **values)
+            rec = fetch_order(conn, order_id)
+        rec = _reprice(rt, conn, rec, None)
+        emit_updated(conn, order_id, rec)
         if approver is not None and isinstance(data.discount, DiscountIn):
-            await audit(conn, "discount", actor, approver, order_id, data.discount.value, data.discount.kind)
+            audit(conn, "discount", actor, approver, order_id, data.discount.value, data.discount.kind)
     await rt.notify_sync()
     return order_out(rec)
 
 
 async def change_kitchen_status(rt: Runtime, actor: Actor, order_id: str, status: KitchenStatus) -> OrderOut:
     async with rt.order_lock(order_id), rt.db.begin() as conn:
-        rec = await fetch_order(conn, order_id)
+        rec = fetch_order(conn, order_id)
         current = rec.row.kitchen_status
         allowed = KITCHEN_NEXT.get(current, frozenset())
         if rec.status == "cancelled" or status not in allowed:
@@ -336,21 +328,21 @@ async def change_kitchen_status(rt: Runtime, actor: Actor, order_id: str, status
                 "Kitchen status cannot change so",
                 f"{status} does not fit a {rec.row.order_type} order",
             )
-        await touch(conn, order_id, kitchen_status=status)
-        await append_event(
+        touch(conn, order_id, kitchen_status=status)
+        append_event(
             conn, KitchenStatusChanged(**header(), order_id=uuid.UUID(order_id), status=status, previous=current)
         )
-        rec = await fetch_order(conn, order_id)
+        rec = fetch_order(conn, order_id)
     await rt.notify_sync()
     return order_out(rec)
 
 
 async def cancel_unpaid(
-    rt: Runtime, conn: AsyncConnection, actor: Actor, rec: OrderRecord, reason: str, approver: Actor | None
+    rt: Runtime, conn: Tx, actor: Actor, rec: OrderRecord, reason: str, approver: Actor | None
 ) -> None:
     """Cancel an order that holds no money, in the caller's transaction."""
-    await touch(conn, rec.id, status="cancelled", kitchen_status="cancelled")
-    await append_event(
+    touch(conn, rec.id, status="cancelled", kitchen_status="cancelled")
+    append_event(
         conn,
         OrderCancelled(
             **header(),
@@ -361,13 +353,13 @@ async def cancel_unpaid(
         ),
     )
     if rec.row.kitchen_status != "cancelled":
-        await append_event(
+        append_event(
             conn,
             KitchenStatusChanged(
                 **header(), order_id=uuid.UUID(rec.id), status="cancelled", previous=rec.row.kitchen_status
             ),
         )
-    await audit(conn, "cancel", actor, approver, rec.id, rec.row.total, reason)
+    audit(conn, "cancel", actor, approver, rec.id, rec.row.total, reason)
     rt.metrics.orders.labels(status="cancelled").inc()
 
 

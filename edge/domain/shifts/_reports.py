@@ -9,13 +9,13 @@ from typing import Any
 
 import msgspec
 import structlog
-from sqlalchemy import Row, func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import func, select, update
 
 from drivers.base import ShiftState
 from drivers.errors import DeviceError, ShiftClosed
 from edge.db import models as m
 from edge.db.outbox import append_event, header
+from edge.db.sql import Row, Tx
 from edge.domain.auth.services import Actor, audit
 from edge.domain.checkout import journal
 from edge.domain.checkout._common import device_failed, operator_for
@@ -31,7 +31,7 @@ from protocols.ids import utcnow, uuid7
 log = structlog.get_logger("edge.shifts")
 
 
-async def _figures(conn: AsyncConnection, shift: Row[Any], end: datetime) -> dict[str, Any]:
+async def _figures(conn: Tx, shift: Row, end: datetime) -> dict[str, Any]:
     start = shift.opened_at
     pays = (
         await conn.execute(
@@ -163,7 +163,7 @@ async def print_x(rt: Runtime, actor: Actor) -> None:
     if rt.devices.fiscal is None:
         raise Problem(503, "unavailable", "No fiscal registrar", "The X report prints on the fiscal registrar")
     async with rt.db.begin() as conn:
-        operator = await operator_for(conn, str(actor.staff_id))
+        operator = operator_for(conn, str(actor.staff_id))
     try:
         await rt.devices.fiscal.report_x(operator)
     except DeviceError as exc:
@@ -176,22 +176,22 @@ async def _close_fiscal(rt: Runtime, actor: Actor, shift_id: str) -> FiscalDocum
         return None
     request_id = uuid7()
     async with rt.db.begin() as conn:
-        entry_id = await journal.open_entry(
+        entry_id = journal.open_entry(
             conn, device="fiscal", kind="closeShift", request_id=str(request_id), shift_id=shift_id
         )
-        operator = await operator_for(conn, str(actor.staff_id))
+        operator = operator_for(conn, str(actor.staff_id))
     try:
         doc = await fiscal.close_shift(operator, request_id)
     except ShiftClosed:
         async with rt.db.begin() as conn:
-            await journal.settle(conn, entry_id, "done", {"already_closed": True})
+            journal.settle(conn, entry_id, "done", {"already_closed": True})
         return None
     except DeviceError as exc:
         async with rt.db.begin() as conn:
-            await journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
+            journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
         raise device_failed(rt, "fiscal", exc, "closing the fiscal shift") from exc
     async with rt.db.begin() as conn:
-        await journal.settle(conn, entry_id, "done", doc)
+        journal.settle(conn, entry_id, "done", doc)
     return document_info(doc, "closeShift")
 
 
@@ -200,7 +200,7 @@ async def _end_of_day(rt: Runtime, shift_id: str) -> dict[str, object] | None:
     if terminal is None:
         return None
     async with rt.db.begin() as conn:
-        entry_id = await journal.open_entry(
+        entry_id = journal.open_entry(
             conn, device="terminal", kind="endOfDay", request_id=f"{shift_id}:eod", shift_id=shift_id
         )
     try:
@@ -208,10 +208,10 @@ async def _end_of_day(rt: Runtime, shift_id: str) -> dict[str, object] | None:
     except DeviceError as exc:
         device_failed(rt, "terminal", exc, "end of day")
         async with rt.db.begin() as conn:
-            await journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
+            journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
         return {"ok": False, "message": exc.message}
     async with rt.db.begin() as conn:
-        await journal.settle(conn, entry_id, "done" if result.ok else "failed", result)
+        journal.settle(conn, entry_id, "done" if result.ok else "failed", result)
     return {"ok": result.ok, "total": result.total, "count": result.count, "message": result.message}
 
 
@@ -261,7 +261,7 @@ async def report_z(rt: Runtime, actor: Actor, counted: CountedIn) -> ReportOut:
                 report=msgspec.json.encode(report),
             )
         )
-        await append_event(
+        append_event(
             conn,
             ShiftClosedEvent(
                 **header(now),
@@ -275,7 +275,7 @@ async def report_z(rt: Runtime, actor: Actor, counted: CountedIn) -> ReportOut:
                 cashier_id=actor.staff_id,
             ),
         )
-        await audit(conn, "shift_close", actor, None, None, counted.cash, f"expected {fig['expected_cash']}")
+        audit(conn, "shift_close", actor, None, None, counted.cash, f"expected {fig['expected_cash']}")
         row = (await conn.execute(select(m.shifts).where(m.shifts.c.id == shift.id))).first()
     assert row is not None
     await rt.notify_sync()

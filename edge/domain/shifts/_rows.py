@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Row, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import select
 
 from edge.db import models as m
+from edge.db.sql import Row, Tx
 from edge.domain.shifts.schemas import ShiftOut
 from edge.problems import conflict
 from protocols.ids import utcnow
 
 
-async def current_shift(conn: AsyncConnection) -> Row[Any] | None:
+async def current_shift(conn: Tx) -> Row | None:
     return (await conn.execute(select(m.shifts).where(m.shifts.c.status == "open"))).first()
 
 
-def shift_out(row: Row[Any]) -> ShiftOut:
+def shift_out(row: Row) -> ShiftOut:
     end = row.closed_at or utcnow()
     return ShiftOut(
         id=row.id,
@@ -32,7 +30,7 @@ def shift_out(row: Row[Any]) -> ShiftOut:
     )
 
 
-async def require_open_shift(conn: AsyncConnection) -> Row[Any]:
+async def require_open_shift(conn: Tx) -> Row:
     row = await current_shift(conn)
     if row is None:
         raise conflict("shift_closed", "No open shift", "Open a shift first")

@@ -33,14 +33,14 @@ async def open_fiscal_shift(
     """Open the FN shift (journaled); an already open one is fine, an expired one must be closed first."""
     request_id = uuid7()
     async with rt.db.begin() as conn:
-        entry_id = await journal.open_entry(conn, device="fiscal", kind="openShift", request_id=str(request_id))
-        operator = await operator_for(conn, str(actor.staff_id) if actor else None)
+        entry_id = journal.open_entry(conn, device="fiscal", kind="openShift", request_id=str(request_id))
+        operator = operator_for(conn, str(actor.staff_id) if actor else None)
     try:
         doc = await fiscal.open_shift(operator, request_id)
     except ShiftAlreadyOpen:
         status = await fiscal.shift_status()
         async with rt.db.begin() as conn:
-            await journal.settle(conn, entry_id, "done", {"already_open": True, "number": status.number})
+            journal.settle(conn, entry_id, "done", {"already_open": True, "number": status.number})
         if status.state is ShiftState.EXPIRED:
             raise conflict(
                 "shift_expired", "The fiscal shift is older than 24 hours", "Close it with a Z report first"
@@ -48,10 +48,10 @@ async def open_fiscal_shift(
         return status.number, None
     except DeviceError as exc:
         async with rt.db.begin() as conn:
-            await journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
+            journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
         raise device_failed(rt, "fiscal", exc, "opening the fiscal shift") from exc
     async with rt.db.begin() as conn:
-        await journal.settle(conn, entry_id, "done", doc)
+        journal.settle(conn, entry_id, "done", doc)
     return doc.shift_number, document_info(doc, "openShift")
 
 
@@ -86,7 +86,7 @@ async def open_shift(rt: Runtime, actor: Actor, opening_float: int) -> ShiftOut:
             .where(m.orders.c.shift_id.is_(None), m.orders.c.status.in_(("draft", "paying")))
             .values(shift_id=shift_id)
         )
-        await append_event(
+        append_event(
             conn,
             ShiftOpened(
                 **header(now),
@@ -99,7 +99,7 @@ async def open_shift(rt: Runtime, actor: Actor, opening_float: int) -> ShiftOut:
                 document=document,
             ),
         )
-        await audit(conn, "shift_open", actor, None, None, opening_float)
+        audit(conn, "shift_open", actor, None, None, opening_float)
         row = await current_shift(conn)
     assert row is not None
     await rt.notify_sync()
@@ -127,7 +127,7 @@ async def cash_move(
     fiscal = rt.devices.fiscal
     if rt.settings.app.fiscal and fiscal is not None:
         async with rt.db.begin() as conn:
-            entry_id = await journal.open_entry(
+            entry_id = journal.open_entry(
                 conn,
                 device="fiscal",
                 kind="cashIn" if direction == "in" else "cashOut",
@@ -135,7 +135,7 @@ async def cash_move(
                 shift_id=shift.id,
                 amount=amount,
             )
-            operator = await operator_for(conn, str(actor.staff_id))
+            operator = operator_for(conn, str(actor.staff_id))
         try:
             if direction == "in":
                 await fiscal.cash_in(amount, operator)
@@ -143,10 +143,10 @@ async def cash_move(
                 await fiscal.cash_out(amount, operator)
         except DeviceError as exc:
             async with rt.db.begin() as conn:
-                await journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
+                journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
             raise device_failed(rt, "fiscal", exc, f"cash {direction}") from exc
         async with rt.db.begin() as conn:
-            await journal.settle(conn, entry_id, "done", {"amount": amount})
+            journal.settle(conn, entry_id, "done", {"amount": amount})
     move_id = str(uuid7())
     now = utcnow()
     async with rt.db.begin() as conn:
@@ -163,7 +163,7 @@ async def cash_move(
                 at=now,
             )
         )
-        await append_event(
+        append_event(
             conn,
             CashMoved(
                 **header(now),
@@ -176,7 +176,7 @@ async def cash_move(
                 approved_by=approver.staff_id if approver else None,
             ),
         )
-        await audit(conn, f"cash_{direction}", actor, approver, None, amount, reason)
+        audit(conn, f"cash_{direction}", actor, approver, None, amount, reason)
     if rt.devices.drawer is not None:
         try:
             await rt.devices.drawer.open()

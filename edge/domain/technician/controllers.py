@@ -72,7 +72,7 @@ def _tech(actor: Actor, rt: Runtime | None = None) -> None:
 
 async def _audit(rt: Runtime, action: str, actor: Actor, detail: str) -> None:
     async with rt.db.begin() as conn:
-        await audit(conn, action, actor, detail=detail[:2000])
+        audit(conn, action, actor, detail=detail[:2000])
 
 
 class TechnicianController(Controller):

@@ -188,21 +188,21 @@ async def fiscal_close_shift(rt: Runtime, actor: Actor) -> Json:
         return {"register_shift_closed": True, "report": plain_struct(report)}
     request_id = uuid7()
     async with rt.db.begin() as conn:
-        entry_id = await journal.open_entry(conn, device="fiscal", kind="closeShift", request_id=str(request_id))
-        operator = await operator_for(conn, str(actor.staff_id))
+        entry_id = journal.open_entry(conn, device="fiscal", kind="closeShift", request_id=str(request_id))
+        operator = operator_for(conn, str(actor.staff_id))
     try:
         async with rt.device_lock:
             doc = await fiscal.close_shift(operator, request_id)
     except ShiftClosed:
         async with rt.db.begin() as conn:
-            await journal.settle(conn, entry_id, "done", {"already_closed": True})
+            journal.settle(conn, entry_id, "done", {"already_closed": True})
         return {"register_shift_closed": False, "already_closed": True}
     except DeviceError as exc:
         async with rt.db.begin() as conn:
-            await journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
+            journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
         raise
     async with rt.db.begin() as conn:
-        await journal.settle(conn, entry_id, "done", doc)
+        journal.settle(conn, entry_id, "done", doc)
     return {"register_shift_closed": False, "already_closed": False, "document": plain(doc)}
 
 
@@ -225,16 +225,16 @@ async def terminal_end_of_day(rt: Runtime, actor: Actor) -> Json:
     if terminal is None:
         raise _missing("card terminal")
     async with rt.db.begin() as conn:
-        entry_id = await journal.open_entry(conn, device="terminal", kind="endOfDay", request_id=f"tech:{uuid7()}")
+        entry_id = journal.open_entry(conn, device="terminal", kind="endOfDay", request_id=f"tech:{uuid7()}")
     try:
         async with rt.device_lock:
             result = await terminal.end_of_day()
     except DeviceError as exc:
         async with rt.db.begin() as conn:
-            await journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
+            journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
         raise
     async with rt.db.begin() as conn:
-        await journal.settle(conn, entry_id, "done" if result.ok else "failed", result)
+        journal.settle(conn, entry_id, "done" if result.ok else "failed", result)
     out = plain(result)
     assert isinstance(out, dict)
     return out
@@ -278,7 +278,7 @@ ACTIONS: dict[tuple[str, str], Action] = {
 async def _audit(rt: Runtime, actor: Actor, action: str, detail: str) -> None:
     try:
         async with rt.db.begin() as conn:
-            await audit(conn, action[:32], actor, detail=detail[:2000])
+            audit(conn, action[:32], actor, detail=detail[:2000])
     except Exception:
         log.exception("technician.audit_failed", action=action)
 

@@ -56,7 +56,7 @@ async def add_events(db: Database, count: int) -> list[int]:
     async with db.begin() as conn:
         for i in range(count):
             event = RegisterStatusChanged(**header(), state="started", version="test", detail=f"event {i}")
-            seqs.append(await append_event(conn, event))
+            seqs.append(append_event(conn, event))
     return seqs
 
 

@@ -1,0 +1,172 @@
+"""The register database: writers queue without stalling the event loop (in this process and against another
+process's lock), readers never wait and see only committed rows, a failed block leaves nothing, and Core
+statements run with SQLAlchemy's typing (UTC datetimes, booleans, column defaults)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import text
+
+from edge.db import models as m
+from edge.db.session import Database
+from edge.db.sql import NoResultFound, Query
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'edge.db'}", busy_timeout_ms=5000)
+    async with database.engine.begin() as conn:
+        await conn.run_sync(m.metadata.create_all)
+    async with database.begin() as tx:
+        tx.run(text("CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT NOT NULL)"))
+    yield database
+    await database.dispose()
+
+
+async def _heartbeat(done: asyncio.Event) -> int:
+    ticks = 0
+    while not done.is_set():
+        ticks += 1
+        await asyncio.sleep(0.01)
+    return ticks
+
+
+async def test_a_second_writer_waits_for_the_first_while_the_loop_runs_on(db: Database) -> None:
+    order: list[str] = []
+    holding = asyncio.Event()
+    done = asyncio.Event()
+
+    async def first() -> None:
+        async with db.begin() as tx:
+            tx.run(text("INSERT INTO t (id, who) VALUES (1, 'first')"))
+            holding.set()
+            await asyncio.sleep(0.3)  # the write lock is held across an await
+            order.append("first")
+
+    async def second() -> None:
+        await holding.wait()
+        async with db.begin() as tx:
+            order.append("second")
+            tx.run(text("INSERT INTO t (id, who) VALUES (2, 'second')"))
+        done.set()
+
+    _, _, ticks = await asyncio.wait_for(asyncio.gather(first(), second(), _heartbeat(done)), timeout=10)
+    assert order == ["first", "second"]
+    assert ticks >= 10
+    async with db.read() as tx:
+        assert [tuple(r) for r in tx.all(text("SELECT id, who FROM t ORDER BY id"))] == [(1, "first"), (2, "second")]
+
+
+async def test_a_writer_waits_off_the_loop_for_another_process_holding_the_lock(db: Database) -> None:
+    locked = threading.Event()
+
+    def other_process() -> None:
+        conn = sqlite3.connect(db.path, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t (id, who) VALUES (1, 'other')")
+        locked.set()
+        threading.Event().wait(0.4)
+        conn.execute("COMMIT")
+        conn.close()
+
+    holder = threading.Thread(target=other_process)
+    holder.start()
+    await asyncio.to_thread(locked.wait)
+    done = asyncio.Event()
+
+    async def write() -> None:
+        async with db.begin() as tx:
+            tx.run(text("INSERT INTO t (id, who) VALUES (2, 'agent')"))
+        done.set()
+
+    _, ticks = await asyncio.wait_for(asyncio.gather(write(), _heartbeat(done)), timeout=10)
+    holder.join()
+    assert ticks >= 10  # the BEGIN waited on the writer's thread, not on the loop
+    async with db.read() as tx:
+        assert tx.all(text("SELECT who FROM t ORDER BY id")) == [("other",), ("agent",)]
+
+
+async def test_readers_see_only_committed_rows_and_cannot_write(db: Database) -> None:
+    async with db.begin() as tx:
+        tx.run(text("INSERT INTO t (id, who) VALUES (1, 'committed')"))
+        async with db.read() as reader:
+            assert reader.all(text("SELECT who FROM t")) == []
+    async with db.read() as reader:
+        assert reader.scalar(text("SELECT who FROM t")) == "committed"
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            reader.run(text("INSERT INTO t (id, who) VALUES (2, 'sneaky')"))
+
+
+async def test_a_failed_block_rolls_back_and_the_next_one_writes(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.begin() as tx:
+            tx.run(text("INSERT INTO t (id, who) VALUES (1, 'lost')"))
+            raise RuntimeError("step failed")
+    async with db.begin() as tx:
+        tx.run(text("INSERT INTO t (id, who) VALUES (2, 'kept')"))
+    async with db.read() as tx:
+        assert (await tx.execute(text("SELECT who FROM t"))).scalars().all() == ["kept"]
+
+
+async def test_a_transaction_cannot_be_used_after_its_block(db: Database) -> None:
+    async with db.read() as tx:
+        pass
+    with pytest.raises(RuntimeError, match="ended"):
+        tx.all(text("SELECT 1"))
+
+
+SESSION_BY_HASH = Query(sa.select(m.sessions).where(m.sessions.c.token_hash == sa.bindparam("token_hash")))
+
+
+async def test_core_statements_keep_sqlalchemy_types_and_column_defaults(db: Database) -> None:
+    now = datetime.now(UTC)
+    async with db.begin() as tx:
+        tx.run(
+            sa.insert(m.sessions),
+            {"token_hash": "h1", "staff_id": "s1", "name": "Анна", "role": "cashier", "created_at": now,
+             "expires_at": now + timedelta(hours=1)},
+        )  # fmt: skip
+        tx.run(sa.insert(m.promo_codes).values(code="A", kind="percent", value=10, active=True))
+        tx.run_many(
+            sa.insert(m.products),
+            [{"id": f"p{i}", "sku": f"S{i}", "name": f"n{i}", "price": 100, "vat_rate": "vat22",
+              "measurement_unit": "piece", "payment_object": "commodity", "active": True} for i in range(3)],
+        )  # fmt: skip
+    async with db.read() as tx:
+        row = tx.one(SESSION_BY_HASH, {"token_hash": "h1"})
+        assert row.created_at == now and row.created_at.tzinfo is not None
+        assert row.name == "Анна" and row.closed_at is None
+        assert tx.first(SESSION_BY_HASH, {"token_hash": "nobody"}) is None
+        with pytest.raises(NoResultFound):
+            tx.one(SESSION_BY_HASH, {"token_hash": "nobody"})
+        assert tx.scalar(sa.select(m.promo_codes.c.active)) is True
+        products = tx.all(sa.select(m.products).where(m.products.c.id.in_(["p0", "p2"])).order_by(m.products.c.id))
+        assert [(p.id, p.stop_listed, p.kitchen, p.sort, p.description) for p in products] == [
+            ("p0", False, True, 0, ""),
+            ("p2", False, True, 0, ""),
+        ]
+        raw = tx.scalar(text("SELECT created_at FROM sessions"))
+    assert raw == now.isoformat(timespec="microseconds")  # stored as readable UTC text
+
+
+async def test_returning_from_many_rows_keeps_their_order(db: Database) -> None:
+    async with db.begin() as tx:
+        result = await tx.execute(
+            sa.insert(m.sync_state).returning(m.sync_state.c.key, sort_by_parameter_order=True),
+            [{"key": k, "value": "v"} for k in ("c", "a", "b")],
+        )
+    assert [r.key for r in result] == ["c", "a", "b"]
+
+
+async def test_a_named_parameter_left_out_is_an_error(db: Database) -> None:
+    async with db.read() as tx:
+        with pytest.raises(KeyError, match="token_hash"):
+            tx.first(SESSION_BY_HASH)
