@@ -7,6 +7,7 @@ key); the result is polled, never re-posted. A lost answer to a mutating task ra
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timezone
 
@@ -30,6 +31,7 @@ from drivers.fiscal.atol._webserver import WebServerSession
 from drivers.fiscal.atol.tasks import (
     MOSCOW,
     FnDocument,
+    Task,
     bare_task,
     cash_task,
     fn_document_task,
@@ -47,6 +49,9 @@ from drivers.fiscal.atol.tasks import (
 )
 
 DEFAULT_PORT = 16732
+LAST_DOCUMENT_TRUST_SECONDS = 300.0
+"""How long the FD number this driver saw last is used without asking the FN again (see
+:meth:`AtolWebServerRegistrar.last_document_number`)."""
 
 
 class AtolWebServerRegistrar:
@@ -92,6 +97,14 @@ class AtolWebServerRegistrar:
         self._session = WebServerSession(
             self._client, device_id=device_id, result_timeout=result_timeout, poll_interval=poll_interval
         )
+        self._last_document: tuple[int, float] | None = None  # FD number and when it was learned
+
+    def _learn_document(self, document: FiscalDocument) -> FiscalDocument:
+        self._last_document = (document.document_number, time.monotonic())
+        return document
+
+    def _forget_document(self) -> None:
+        self._last_document = None
 
     async def __aenter__(self) -> AtolWebServerRegistrar:
         return self
@@ -114,23 +127,33 @@ class AtolWebServerRegistrar:
 
     # --------------------------------------------------------------------------------- documents
 
+    async def _closing(
+        self, task: Task, request_id: uuid.UUID | None, kind: ReceiptKind | None = None
+    ) -> FiscalDocument:
+        """Run a task that closes a fiscal document; its FD number becomes the last one known."""
+        self._forget_document()
+        raw = await self._session.execute(task, request_id)
+        return self._learn_document(self._document(raw, task.type, kind))
+
+    async def _other_mutation(self, task: Task) -> bytes | None:
+        self._forget_document()
+        return await self._session.execute(task)
+
     async def open_shift(self, operator: Operator, request_id: uuid.UUID | None = None) -> FiscalDocument:
-        raw = await self._session.execute(operator_task("openShift", self._operator(operator)), request_id)
-        return self._document(raw, "openShift")
+        return await self._closing(operator_task("openShift", self._operator(operator)), request_id)
 
     async def close_shift(self, operator: Operator, request_id: uuid.UUID | None = None) -> FiscalDocument:
-        raw = await self._session.execute(operator_task("closeShift", self._operator(operator)), request_id)
-        return self._document(raw, "closeShift")
+        return await self._closing(operator_task("closeShift", self._operator(operator)), request_id)
 
     async def report_x(self, operator: Operator) -> None:
-        await self._session.execute(operator_task("reportX", self._operator(operator)))
+        await self._other_mutation(operator_task("reportX", self._operator(operator)))
 
     async def register_receipt(self, receipt: FiscalReceipt, request_id: uuid.UUID) -> FiscalDocument:
         task = receipt_task(receipt, payments_place=self.payments_place, payments_address=self.payments_address)
-        raw = await self._session.execute(task, request_id)
-        return self._document(raw, task.type, receipt.kind)
+        return await self._closing(task, request_id, receipt.kind)
 
     async def resolve(self, pending: PendingFiscal) -> FiscalOutcome:
+        self._forget_document()
         return await recovery.resolve(
             self._session, pending, device_tz=self.device_tz, wait_timeout=self.resolve_timeout
         )
@@ -142,17 +165,28 @@ class AtolWebServerRegistrar:
     # ------------------------------------------------------------------------------------ cash
 
     async def cash_in(self, amount: int, operator: Operator) -> int:
-        raw = await self._session.execute(cash_task("cashIn", amount, self._operator(operator)))
+        raw = await self._other_mutation(cash_task("cashIn", amount, self._operator(operator)))
         return parse_cash_counter(raw, "cashIn")
 
     async def cash_out(self, amount: int, operator: Operator) -> int:
-        raw = await self._session.execute(cash_task("cashOut", amount, self._operator(operator)))
+        raw = await self._other_mutation(cash_task("cashOut", amount, self._operator(operator)))
         return parse_cash_counter(raw, "cashOut")
 
     # ---------------------------------------------------------------------------------- status
 
     async def last_document_number(self) -> int:
-        return parse_last_document_number(await self._session.execute(bare_task("getFnStatus")))
+        """The FN's last fiscal document number.
+
+        After this driver itself closed a document, that document's number is the answer without asking
+        the FN (the agent journals it before every receipt, and a sale then costs one exchange instead of
+        two); any other operation that could move the FN, a failure, a recovery or the passing of
+        ``LAST_DOCUMENT_TRUST_SECONDS`` sends the next call to the FN again."""
+        known = self._last_document
+        if known is not None and time.monotonic() - known[1] < LAST_DOCUMENT_TRUST_SECONDS:
+            return known[0]
+        number = parse_last_document_number(await self._session.execute(bare_task("getFnStatus")))
+        self._last_document = (number, time.monotonic())
+        return number
 
     async def shift_status(self) -> FiscalShiftStatus:
         return parse_shift_status(await self._session.execute(bare_task("getShiftStatus")), self.device_tz)
@@ -173,7 +207,7 @@ class AtolWebServerRegistrar:
 
     async def continue_print(self) -> None:
         """Print documents the FN closed while the paper was out or the cover open."""
-        await self._session.execute(bare_task("continuePrint"))
+        await self._other_mutation(bare_task("continuePrint"))
 
     async def print_last_receipt_copy(self) -> None:
-        await self._session.execute(bare_task("printLastReceiptCopy"))
+        await self._other_mutation(bare_task("printLastReceiptCopy"))

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import httpx
 import pytest
 
 from drivers.base import FiscalPaymentType, FiscalRegistrar, ReceiptKind, ShiftState, VatRate
@@ -26,6 +28,7 @@ from drivers.errors import (
     ShiftExpired,
 )
 from drivers.fiscal import AtolWebServerRegistrar
+from drivers.fiscal.atol import client as atol_client
 from drivers.fiscal.atol.tasks import bare_task, encode_request
 from tests.drivers.fiscal.conftest import OPERATOR, Harness, item, receipt
 
@@ -404,3 +407,63 @@ async def test_opening_a_shift_when_the_server_is_down_is_unavailable(
         await registrar.open_shift(OPERATOR)
     with pytest.raises(DeviceUnavailable):
         await registrar.register_receipt(receipt(), uuid.uuid4())  # never sent: safe to retry
+
+
+class _CountingTransport(httpx.AsyncHTTPTransport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(f"{request.method} {request.url.path}")
+        return await super().handle_async_request(request)
+
+
+@pytest.fixture
+async def counted(atol: Harness) -> AsyncIterator[tuple[AtolWebServerRegistrar, _CountingTransport]]:
+    transport = _CountingTransport()
+    driver = AtolWebServerRegistrar(atol.url, result_timeout=5.0, poll_interval=0.02, transport=transport)
+    yield driver, transport
+    await driver.aclose()
+
+
+async def test_the_number_of_a_document_the_driver_closed_is_the_last_one_without_asking(
+    counted: tuple[AtolWebServerRegistrar, _CountingTransport],
+) -> None:
+    driver, transport = counted
+    opened = await driver.open_shift(OPERATOR)
+    sold = await driver.register_receipt(receipt(), uuid.uuid4())
+    before = len(transport.requests)
+    assert await driver.last_document_number() == sold.document_number == opened.document_number + 1
+    assert len(transport.requests) == before  # answered from the receipt just closed
+
+
+async def test_after_a_failure_or_another_operation_the_fn_is_asked_again(
+    counted: tuple[AtolWebServerRegistrar, _CountingTransport], atol: Harness
+) -> None:
+    driver, transport = counted
+    await driver.open_shift(OPERATOR)
+    atol.faults(paperOut=True)
+    with pytest.raises(PaperOut):
+        await driver.register_receipt(receipt(), uuid.uuid4())
+    atol.faults(paperOut=False)
+    before = len(transport.requests)
+    assert await driver.last_document_number() == 2
+    assert len(transport.requests) > before
+    await driver.cash_in(10000, OPERATOR)
+    before = len(transport.requests)
+    assert await driver.last_document_number() == 2
+    assert len(transport.requests) > before
+
+
+async def test_a_document_another_client_closed_is_seen_once_the_trusted_number_lapses(
+    counted: tuple[AtolWebServerRegistrar, _CountingTransport],
+    registrar: AtolWebServerRegistrar,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    driver, _ = counted
+    await driver.open_shift(OPERATOR)
+    await registrar.register_receipt(receipt(), uuid.uuid4())  # a second client of the same Web Server
+    assert await driver.last_document_number() == 2  # still trusting its own last document
+    monkeypatch.setattr(atol_client, "LAST_DOCUMENT_TRUST_SECONDS", 0.0)
+    assert await driver.last_document_number() == 3
