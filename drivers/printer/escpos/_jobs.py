@@ -1,7 +1,9 @@
 """Which print job ids went to the printer: ``sent`` before the first byte, ``printed`` once confirmed.
 
-An append-only JSON-lines file (fsynced) keeps them across restarts; it is compacted to the newest
-``max_entries`` ids when it grows past twice that, so it stays small on an SD card.
+An append-only JSON-lines file keeps them across restarts; it is compacted to the newest ``max_entries``
+ids when it grows past twice that, so it stays small on an SD card. Only ``sent`` is fsynced: it is what
+stops a job being replayed. A ``printed`` line lost in a power cut leaves the job ``sent``, which refuses a
+replay just the same.
 """
 
 from __future__ import annotations
@@ -42,10 +44,11 @@ class JobStore:
         return self._states.get(job_id)
 
     def mark_sent(self, job_id: str) -> None:
-        self._record(job_id, JobState.SENT)
+        """Durable (fsynced) before the call returns; slow on an SD card, so call it off the event loop."""
+        self._record(job_id, JobState.SENT, durable=True)
 
     def mark_printed(self, job_id: str) -> None:
-        self._record(job_id, JobState.PRINTED)
+        self._record(job_id, JobState.PRINTED, durable=False)
 
     def __len__(self) -> int:
         return len(self._states)
@@ -56,18 +59,19 @@ class JobStore:
         while len(self._states) > self.max_entries:
             self._states.popitem(last=False)
 
-    def _record(self, job_id: str, state: JobState) -> None:
+    def _record(self, job_id: str, state: JobState, *, durable: bool) -> None:
         self._remember(job_id, state)
         if self.path is None:
             return
-        if self._lines >= 2 * self.max_entries:
-            self._compact(self.path)
+        if durable and self._lines >= 2 * self.max_entries:
+            self._compact(self.path)  # only on the path that may wait for the disk anyway
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps({"id": job_id, "state": state.value}, ensure_ascii=False) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         self._lines += 1
 
     def _compact(self, path: Path) -> None:
