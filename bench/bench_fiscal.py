@@ -1,5 +1,6 @@
-"""Fiscal driver overhead per sale: ``AtolWebServerRegistrar.register_receipt`` against a bare httpx POST +
-GET-until-ready of the same JSON, both on loopback to the in-process ATOL emulator at zero delay.
+"""Fiscal driver overhead per sale: ``AtolWebServerRegistrar.register_receipt`` against a bare POST +
+GET-until-ready of the same JSON written straight to a kept-alive socket (prepared bytes, no client library),
+both on loopback to the in-process ATOL emulator at zero delay.
 
 The two are interleaved sale by sale so that disk and scheduler noise hit both alike.
 """
@@ -7,14 +8,13 @@ The two are interleaved sale by sale so that disk and scheduler noise hit both a
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import tempfile
 import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
-
-import httpx
 
 from drivers.base import (
     FiscalItem,
@@ -47,15 +47,34 @@ SALE = FiscalReceipt(
 )
 
 
-async def bare_sale(client: httpx.AsyncClient, task_json: bytes) -> None:
+class BareHttp:
+    """Prepared HTTP/1.1 requests on one kept-alive connection, the answer read by its Content-Length."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str) -> None:
+        self.reader, self.writer, self.host = reader, writer, host
+
+    async def call(self, method: str, path: str, body: bytes = b"") -> bytes:
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Length: {len(body)}\r\n"
+        if body:
+            head += "Content-Type: application/json\r\n"
+        self.writer.write(head.encode() + b"\r\n" + body)
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        length = next(
+            int(v)
+            for k, _, v in (line.partition(b":") for line in raw.split(b"\r\n"))
+            if k.lower() == b"content-length"
+        )
+        return await self.reader.readexactly(length)
+
+
+async def bare_sale(http: BareHttp, task_json: bytes) -> None:
     """POST the prepared task and poll its uuid with the driver's own schedule, nothing else."""
     request_id = str(uuid.uuid4())
     body = b'{"uuid":"' + request_id.encode() + b'","request":[' + task_json + b"]}"
-    response = await client.post("/api/v2/requests", content=body, headers={"Content-Type": "application/json"})
-    response.raise_for_status()
+    await http.call("POST", "/api/v2/requests", body)
     pause = 0.002
     while True:
-        status = (await client.get(f"/api/v2/requests/{request_id}")).json()["results"][0]["status"]
+        status = json.loads(await http.call("GET", f"/api/v2/requests/{request_id}"))["results"][0]["status"]
         if status == "ready":
             return
         if status not in ("wait", "inProgress"):
@@ -68,7 +87,10 @@ async def measure(url: str) -> tuple[list[float], list[float]]:
     task_json = encode_request("x", [receipt_task(SALE)]).split(b'"request":[', 1)[1][:-2]
     driver_times: list[float] = []
     bare_times: list[float] = []
-    async with AtolWebServerRegistrar(url) as registrar, httpx.AsyncClient(base_url=url, verify=False) as client:
+    host, port = url.split("//", 1)[1].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    client = BareHttp(reader, writer, f"{host}:{port}")
+    async with AtolWebServerRegistrar(url) as registrar:
         await registrar.open_shift(OPERATOR)
         started = time.perf_counter()
         for i in range(WARMUP + SALES):
@@ -83,6 +105,7 @@ async def measure(url: str) -> tuple[list[float], list[float]]:
             if time.perf_counter() - started > TIME_BUDGET:
                 break
         await registrar.close_shift(OPERATOR)
+    writer.close()
     return driver_times, bare_times
 
 
@@ -102,7 +125,7 @@ def main() -> None:
     bare_p50 = statistics.median(bare_times) * 1000
     print(f"sales measured per side:        {len(driver_times)} (after {WARMUP} warm-up)")
     print(f"driver register_receipt  p50:   {driver_p50:7.2f} ms   p90: {_ms(driver_times, 0.9):7.2f} ms")
-    print(f"bare httpx POST+GET      p50:   {bare_p50:7.2f} ms   p90: {_ms(bare_times, 0.9):7.2f} ms")
+    print(f"bare socket POST+GET     p50:   {bare_p50:7.2f} ms   p90: {_ms(bare_times, 0.9):7.2f} ms")
     print(f"driver / bare (p50):            {driver_p50 / bare_p50:7.2f}x")
     print(f"driver overhead per sale (p50): {driver_p50 - bare_p50:7.2f} ms")
 

@@ -57,12 +57,15 @@ class _Link(asyncio.Protocol):
 
     async def wait_data(self, timeout: float) -> None:  # noqa: ASYNC109 - a device timeout, not a task's
         self._arrived.clear()
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that races the data
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._arrived.wait(), max(timeout, 0.0))
+            async with asyncio.timeout(max(timeout, 0.0)):
+                await self._arrived.wait()
 
     async def wait_writable(self, timeout: float) -> bool:  # noqa: ASYNC109
         try:
-            await asyncio.wait_for(self._writable.wait(), max(timeout, 0.0))
+            async with asyncio.timeout(max(timeout, 0.0)):
+                await self._writable.wait()
         except TimeoutError:
             return False
         return True
@@ -94,9 +97,8 @@ class TcpTransport:
             return
         loop = asyncio.get_running_loop()
         try:
-            transport, link = await asyncio.wait_for(
-                loop.create_connection(_Link, self.host, self.port), self.connect_timeout
-            )
+            async with asyncio.timeout(self.connect_timeout):
+                transport, link = await loop.create_connection(_Link, self.host, self.port)
         except (OSError, TimeoutError) as exc:
             raise DeviceUnavailable(f"{self.name}: cannot connect: {exc!r}") from exc
         sock = transport.get_extra_info("socket")
@@ -110,7 +112,8 @@ class TcpTransport:
         if link is not None and link.transport is not None:
             link.transport.close()  # what is still buffered goes out first
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(link.lost.wait(), self.connect_timeout)
+                async with asyncio.timeout(self.connect_timeout):
+                    await link.lost.wait()
 
     def _open_link(self) -> _Link:
         link = self._link

@@ -11,7 +11,6 @@ import time
 import uuid
 from dataclasses import dataclass
 
-import httpx
 import msgspec
 
 from drivers.errors import (
@@ -24,12 +23,10 @@ from drivers.errors import (
 )
 from drivers.fiscal.atol.errors import error_for
 from drivers.fiscal.atol.tasks import MUTATING_TASKS, Task, encode_request
+from drivers.transport.http import HttpClient, HttpLost, HttpNotSent, HttpTimeout
 
 TERMINAL_STATUSES = frozenset({"ready", "error", "interrupted", "canceled"})
 PENDING_STATUSES = frozenset({"wait", "inProgress", "blocked"})
-
-# The connection was never made, so the request cannot have reached the Web Server.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class _TaskResultJson(msgspec.Struct, rename="camel", kw_only=True):
@@ -65,7 +62,7 @@ class WebServerSession:
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        client: HttpClient,
         *,
         device_id: str,
         result_timeout: float,
@@ -81,7 +78,7 @@ class WebServerSession:
     def _lost(self, what: str, exc: Exception, mutating: bool) -> DeviceError:
         if mutating:
             return OutcomeUnknown(f"{what}: link lost after the request was sent ({exc!r})", device_id=self.device_id)
-        if isinstance(exc, httpx.TimeoutException):
+        if isinstance(exc, HttpTimeout):
             return DeviceTimeout(f"{what}: no answer ({exc!r})", device_id=self.device_id)
         return DeviceUnavailable(f"{what}: link lost ({exc!r})", device_id=self.device_id)
 
@@ -95,40 +92,41 @@ class WebServerSession:
         mutating = task.type in MUTATING_TASKS
         body = encode_request(str(request_id), [task])
         try:
-            response = await self.client.post(
-                "/api/v2/requests", content=body, headers={"Content-Type": "application/json"}
-            )
-        except _NOT_SENT as exc:
+            response = await self.client.post("/api/v2/requests", body)
+        except HttpNotSent as exc:
             raise self._unreachable(task.type, exc) from exc
-        except httpx.TransportError as exc:
+        except HttpLost as exc:
             raise self._lost(task.type, exc, mutating) from exc
-        if response.status_code in (200, 201, 409):
+        if response.status in (200, 201, 409):
             return
-        detail = f"{task.type}: Web Server answered HTTP {response.status_code}: {response.text[:200]}"
-        if response.status_code >= 500:
+        detail = f"{task.type}: Web Server answered HTTP {response.status}: {response.text[:200]}"
+        if response.status >= 500:
             cls: type[DeviceError] = OutcomeUnknown if mutating else DeviceUnavailable
-            raise cls(detail, code=response.status_code, device_id=self.device_id)
-        raise DeviceRejected(detail, code=response.status_code, device_id=self.device_id)
+            raise cls(detail, code=response.status, device_id=self.device_id)
+        raise DeviceRejected(detail, code=response.status, device_id=self.device_id)
 
     async def fetch(self, request_id: uuid.UUID, *, what: str, mutating: bool) -> TaskState | None:
         """The request's (last) task state, or None when the server does not know the uuid (HTTP 404)."""
         try:
             response = await self.client.get(f"/api/v2/requests/{request_id}")
-        except httpx.TransportError as exc:
+        except HttpNotSent as exc:
+            # no connection now; the request was accepted before, so a mutating task may still run
+            raise self._lost(what, exc, mutating) from exc
+        except HttpLost as exc:
             # The request was accepted before this poll: a mutating task may run whether or not we can ask.
             raise self._lost(what, exc, mutating) from exc
-        if response.status_code == 404:
+        if response.status == 404:
             return None
         # A poll we cannot read says nothing about whether a mutating task ran.
         garbled: type[DeviceError] = OutcomeUnknown if mutating else ProtocolError
-        if response.status_code != 200:
+        if response.status != 200:
             raise garbled(
-                f"{what}: Web Server answered HTTP {response.status_code} to a poll",
-                code=response.status_code,
+                f"{what}: Web Server answered HTTP {response.status} to a poll",
+                code=response.status,
                 device_id=self.device_id,
             )
         try:
-            results = _RESULTS.decode(response.content).results
+            results = _RESULTS.decode(response.body).results
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             raise garbled(f"{what}: unreadable poll answer: {exc}", device_id=self.device_id) from exc
         if not results:

@@ -11,8 +11,6 @@ import time
 import uuid
 from datetime import timezone
 
-import httpx
-
 from drivers.base import (
     FiscalDeviceStatus,
     FiscalDocument,
@@ -47,6 +45,7 @@ from drivers.fiscal.atol.tasks import (
     parse_shift_status,
     receipt_task,
 )
+from drivers.transport.http import HttpClient
 
 DEFAULT_PORT = 16732
 LAST_DOCUMENT_TRUST_SECONDS = 300.0
@@ -78,7 +77,6 @@ class AtolWebServerRegistrar:
         resolve_timeout: float = 5.0,
         auth: tuple[str, str] | None = None,
         device_tz: timezone = MOSCOW,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.device_id = device_id
         self.default_operator = default_operator
@@ -86,14 +84,7 @@ class AtolWebServerRegistrar:
         self.payments_address = payments_address
         self.device_tz = device_tz
         self.resolve_timeout = resolve_timeout
-        self._client = httpx.AsyncClient(
-            base_url=base_url,
-            timeout=httpx.Timeout(request_timeout, connect=connect_timeout),
-            auth=httpx.BasicAuth(*auth) if auth else None,
-            transport=transport,
-            # Plain HTTP on the LAN needs no CA bundle, and loading one costs tens of milliseconds.
-            verify=base_url.startswith("https:"),
-        )
+        self._client = HttpClient(base_url, connect_timeout=connect_timeout, request_timeout=request_timeout, auth=auth)
         self._session = WebServerSession(
             self._client, device_id=device_id, result_timeout=result_timeout, poll_interval=poll_interval
         )
