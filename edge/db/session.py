@@ -66,6 +66,8 @@ class Database:
         self._readers: list[sqlite3.Connection] = []
         self._engine: AsyncEngine | None = None
         self._closed = False
+        self.commits = 0
+        """Write transactions committed so far (each one a durable fsync), for the metrics."""
 
     # ------------------------------------------------------------------------------------- connections
 
@@ -143,6 +145,7 @@ class Database:
             commit = asyncio.ensure_future(writer.commit())
             try:
                 await asyncio.shield(commit)
+                self.commits += 1
             except asyncio.CancelledError:
                 # The COMMIT goes on in the thread: the next writer may start only once it has ended.
                 release = False

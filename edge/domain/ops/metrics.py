@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+
+class _CommitCounter(Collector):
+    def __init__(self, read: Callable[[], int]) -> None:
+        self._read = read
+
+    def collect(self) -> Iterator[Metric]:
+        yield CounterMetricFamily(
+            "yago_edge_db_commits", "Durable write transactions committed to the register database", self._read()
+        )
 
 
 class Metrics:
@@ -25,3 +39,7 @@ class Metrics:
         self.outbox_age = Gauge(
             "yago_edge_outbox_oldest_age_seconds", "Age of the oldest unacknowledged event", registry=self.registry
         )
+
+    def count_commits(self, read: Callable[[], int]) -> None:
+        """Export ``read()`` (the database's commit count) as ``yago_edge_db_commits_total``."""
+        self.registry.register(_CommitCounter(read))
