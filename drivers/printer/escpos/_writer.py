@@ -7,6 +7,7 @@ cache and re-selects the page after each of them.
 
 from __future__ import annotations
 
+import codecs
 import os
 import tempfile
 from pathlib import Path
@@ -90,6 +91,7 @@ class EscPosWriter:
         self.profile = profile
         self._p = Dummy(profile=_EscposProfile(profile))
         self._width = 1
+        self._codec = codecs.lookup(profile.codepage_name).name
 
     @property
     def output(self) -> bytes:
@@ -128,7 +130,10 @@ class EscPosWriter:
             self._pin_codepage()
 
     def line(self, text: str = "") -> None:
-        self._p.textln(clean_text(text))
+        # The code page is pinned, so text is encoded with it directly: python-escpos's MagicEncode looks
+        # every character up across code pages, which costs more than the rest of a job. A character the
+        # page lacks prints as "?", as MagicEncode prints it when no other page is allowed.
+        self._p._raw(clean_text(text).encode(self._codec, errors="replace") + b"\n")
 
     def feed(self, lines: int) -> None:
         if lines > 0:

@@ -125,7 +125,7 @@ class EscPosPrinter:
             await self._send(data, what=f"job {job_id}")
             await self._confirm(what=f"job {job_id}")
             self._jobs.mark_printed(job_id)  # not fsynced (see JobStore): no wait on the loop
-            log.info("printed job_id=%s bytes=%d device=%s", job_id, len(data), self.device_id)
+            log.debug("printed job_id=%s bytes=%d device=%s", job_id, len(data), self.device_id)
             return PrintResult(job_id=job_id, outcome=PrintOutcome.PRINTED)
 
     async def _ensure_ready(self) -> PrinterStatus:

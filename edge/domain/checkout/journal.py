@@ -3,11 +3,7 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, is_dataclass
-from datetime import datetime
-from enum import Enum
-
+import msgspec
 from sqlalchemy import bindparam, insert, select
 
 from edge.db import models as m
@@ -15,26 +11,12 @@ from edge.db.sql import Query, Row, RowUpdate, Tx
 from protocols.ids import utcnow, uuid7
 
 OPEN_STATES = ("pending", "unknown")
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if is_dataclass(value) and not isinstance(value, type):
-        return _plain(asdict(value))
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)
+_encoder = msgspec.json.Encoder(enc_hook=str)  # dataclasses, enums, datetimes natively; anything else as text
 
 
 def to_json(value: object) -> str:
-    return json.dumps(_plain(value), ensure_ascii=False)
+    """A device result as JSON for the journal (read by technicians and the ops API)."""
+    return _encoder.encode(value).decode()
 
 
 _INSERT = Query(insert(m.device_journal))
