@@ -111,10 +111,10 @@ class OutboxPublisher:
             self.wake.clear()  # before reading, so a notify that lands after the read is not lost
             room = self.acked + self.window - self.sent_upto
             if room > 0:
-                generation = self._generation
-                read = await self.store.read_after(self.sent_upto, min(self.batch_max, room))
-                if generation != self._generation:
-                    continue  # a rewind landed during the read: those rows start at the wrong place
+                generation, after = self._generation, self.sent_upto
+                read = await self.store.read_after(after, min(self.batch_max, room))
+                if generation != self._generation or after != self.sent_upto:
+                    continue  # a rewind or an ack landed during the read: those rows start at the wrong place
                 rows = self._batch(read)
                 if rows:
                     await self._send(rows)

@@ -363,13 +363,15 @@ class SyncService:
         """Apply the newest ack; under load several acks collapse into one delete and one fsync."""
         while True:
             committed = await acks.take()
+            # the hub holds these already: the publisher moves past them before their rows are deleted,
+            # so a read racing the delete never mistakes the deleted rows for a hole in the outbox
+            publisher.on_ack(committed)
             if committed > self._acked:
                 at = utcnow()
                 deleted = await self.store.commit_ack(committed, at)
                 self._acked, self._last_ack_at = committed, at
                 log.debug("sync.acked", committed_seq=committed, deleted=deleted)
                 self._stats_dirty.set()
-            publisher.on_ack(committed)
 
     # ------------------------------------------------------------------------------------------ inbox
 

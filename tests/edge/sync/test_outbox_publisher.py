@@ -27,7 +27,8 @@ def service(ids: Ids, port: int, db: Database, **overrides: object) -> SyncServi
 async def test_every_event_is_committed_once_in_sequence(mosquitto: MosquittoBroker, db: Database, ids: Ids) -> None:
     await add_events(db, 450)
     async with AckingHub(ids, mosquitto.port) as hub:
-        sync = service(ids, mosquitto.port, db)
+        # a resend after a slow ack is duplicates by design; here the ack must arrive first
+        sync = service(ids, mosquitto.port, db, resend_after_seconds=30.0)
         await sync.start()
         try:
             await eventually(lambda: hub.committed_seq == 450)
