@@ -54,6 +54,8 @@ class BatchState:
     scope: RegisterScope
     orders: dict[uuid.UUID, Row] = field(default_factory=dict)
     loaded_orders: set[uuid.UUID] = field(default_factory=set)  # rows that existed before this batch
+    loaded_payments: set[uuid.UUID] = field(default_factory=set)
+    loaded_shifts: set[uuid.UUID] = field(default_factory=set)
     dirty_orders: set[uuid.UUID] = field(default_factory=set)
     lines: dict[uuid.UUID, list[Row]] = field(default_factory=dict)  # order id → its replacement lines
     payments: dict[uuid.UUID, Row] = field(default_factory=dict)
@@ -104,25 +106,60 @@ async def load_rows(conn: AsyncConnection, scope: RegisterScope, events: Sequenc
             sa.select(PAYMENTS).where(PAYMENTS.c.id.in_(payment_ids), PAYMENTS.c.order_id.in_(state.orders))
         )
         state.payments = {row["id"]: dict(row) for row in result.mappings()}
+        state.loaded_payments = set(state.payments)
     if shift_ids:
         result = await conn.execute(
             sa.select(SHIFTS).where(SHIFTS.c.id.in_(shift_ids), SHIFTS.c.register_id == scope.register_id)
         )
         state.shifts = {row["id"]: dict(row) for row in result.mappings()}
+        state.loaded_shifts = set(state.shifts)
     return state
 
 
-async def write_rows(conn: AsyncConnection, state: BatchState) -> None:
-    """Write the state: parents before children, lines replaced whole per updated order."""
-    await bulk.write(conn, ORDERS, [state.orders[i] for i in state.dirty_orders], "upsert", "register_id")
+def _split(
+    rows: dict[uuid.UUID, Row], keys: set[uuid.UUID] | dict[uuid.UUID, Row], loaded: set[uuid.UUID]
+) -> tuple[list[Row], list[Row]]:
+    """The rows under ``keys`` that are new to the database, and those loaded from it."""
+    fresh: list[Row] = []
+    existing: list[Row] = []
+    for key in keys:
+        (existing if key in loaded else fresh).append(rows[key])
+    return fresh, existing
+
+
+async def write_rows(conn: AsyncConnection, state: BatchState, *, direct: bool = False) -> None:
+    """Write the state: parents before children, lines replaced whole per updated order.
+
+    ``direct`` inserts the rows the batch created without a conflict rule (a plain ``COPY`` into the
+    table); a key that exists after all (an id another register reused, a row a racing commit wrote) then
+    fails the transaction with an integrity error, and the caller commits again without ``direct``, where
+    the conflict rules apply. Rows loaded from the database are always upserted.
+    """
+    new: bulk.Mode = "insert" if direct else "new"
+    if direct:
+        fresh, existing = _split(state.orders, state.dirty_orders, state.loaded_orders)
+        await bulk.write(conn, ORDERS, fresh, "insert")
+        await bulk.write(conn, ORDERS, existing, "upsert", "register_id")
+    else:
+        await bulk.write(conn, ORDERS, [state.orders[i] for i in state.dirty_orders], "upsert", "register_id")
     if state.lines:
         replaced = state.loaded_orders.intersection(state.lines)
         if replaced:
             await conn.execute(sa.delete(LINES).where(LINES.c.order_id.in_(replaced)))
-        await bulk.write(conn, LINES, [line for lines in state.lines.values() for line in lines], "new")
-    await bulk.write(conn, PAYMENTS, list(state.payments.values()), "upsert", "order_id")
-    await bulk.write(conn, REFUNDS, state.refunds, "new")
-    await bulk.write(conn, SHIFTS, list(state.shifts.values()), "upsert", "register_id")
-    await bulk.write(conn, FISCAL, state.fiscal, "new")
-    await bulk.write(conn, HISTORY, state.history, "new")
-    await bulk.write(conn, CASH_MOVES, state.cash_moves, "new")
+        await bulk.write(conn, LINES, [line for lines in state.lines.values() for line in lines], new)
+    if direct:
+        fresh, existing = _split(state.payments, state.payments, state.loaded_payments)
+        await bulk.write(conn, PAYMENTS, fresh, "insert")
+        await bulk.write(conn, PAYMENTS, existing, "upsert", "order_id")
+    else:
+        await bulk.write(conn, PAYMENTS, list(state.payments.values()), "upsert", "order_id")
+    await bulk.write(conn, REFUNDS, state.refunds, new)
+    if direct:
+        fresh, existing = _split(state.shifts, state.shifts, state.loaded_shifts)
+        await bulk.write(conn, SHIFTS, fresh, "insert")
+        await bulk.write(conn, SHIFTS, existing, "upsert", "register_id")
+    else:
+        await bulk.write(conn, SHIFTS, list(state.shifts.values()), "upsert", "register_id")
+    await bulk.write(conn, FISCAL, state.fiscal, new)
+    await bulk.write(conn, HISTORY, state.history, new)
+    await bulk.write(conn, CASH_MOVES, state.cash_moves, new)

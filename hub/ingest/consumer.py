@@ -351,11 +351,13 @@ class IngestWorker:
 
     async def _commit(self, scope: RegisterScope, events: list[Event], raw: list[str] | None) -> CommitOutcome:
         try:
+            # New rows go straight into their tables; a key that exists after all fails the transaction.
             async with self.engine.begin() as conn:
-                return await commit_events(conn, scope, events, utcnow(), raw)
+                return await commit_events(conn, scope, events, utcnow(), raw, direct=True)
         except sa_exc.IntegrityError:
-            # Another worker committed some of these events first; the retry sees its commit and skips them.
-            log.info("commit raced another worker, retrying", extra={"register_id": str(scope.register_id)})
+            # Another worker committed some of these events first (the retry sees its commit and skips them),
+            # or an id existed already (the retry's conflict rules decide what happens to that row).
+            log.info("commit hit an existing key, retrying", extra={"register_id": str(scope.register_id)})
         async with self.engine.begin() as conn:
             return await commit_events(conn, scope, events, utcnow(), raw)
 

@@ -372,8 +372,11 @@ def fold_events(state: BatchState, events: Sequence[Event]) -> BatchState:
     return state
 
 
-async def persist_events(conn: AsyncConnection, scope: RegisterScope, events: Sequence[Event]) -> BatchState:
-    """Fold ``events`` (already in sequence order, none committed before) into rows and write them."""
+async def persist_events(
+    conn: AsyncConnection, scope: RegisterScope, events: Sequence[Event], *, direct: bool = False
+) -> BatchState:
+    """Fold ``events`` (already in sequence order, none committed before) into rows and write them
+    (``direct``: see :func:`~hub.ingest._rows.write_rows`)."""
     state = fold_events(await load_rows(conn, scope, events), events)
-    await write_rows(conn, state)
+    await write_rows(conn, state, direct=direct)
     return state

@@ -100,11 +100,15 @@ async def commit_events(
     events: Sequence[Event],
     now: datetime,
     raw: Sequence[str] | None = None,
+    *,
+    direct: bool = False,
 ) -> CommitOutcome:
     """Commit ``events`` for the register in ``scope``: one batch or several (in any order, overlapping).
 
     ``raw``, when given, holds each event's JSON exactly as it arrived (``raw[i]`` is ``events[i]``); the
     log stores it as is instead of encoding every event again.
+    ``direct`` writes the rows the events create without conflict rules: an integrity error then means
+    some key existed after all, and the caller commits again without ``direct``.
     ``conn`` must be inside a transaction that the caller commits; nothing is acknowledged before that.
     """
     if raw is not None and len(raw) != len(events):
@@ -157,7 +161,7 @@ async def commit_events(
         ],
         "insert",
     )
-    state = await persist_events(conn, scope, run)
+    state = await persist_events(conn, scope, run, direct=direct)
     await conn.execute(
         sa.update(STREAMS).where(STREAMS.c.register_id == register_id).values(committed_seq=last, updated_at=now)
     )

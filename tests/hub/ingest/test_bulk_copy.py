@@ -12,10 +12,11 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.ingest import _bulk
+from hub.ingest.consumer import BrokerConfig, IngestWorker
 from hub.ingest.persist import RegisterScope
 from hub.ingest.stream import commit_events
 from protocols.codec import encode
-from protocols.events import OrderUpdated
+from protocols.events import OrderCreated, OrderUpdated
 from protocols.ids import utcnow, uuid7
 from tests.hub.ingest._events import RegisterStream
 from tests.hub.ingest._harness import count_rows, fetch, seed_registers
@@ -117,3 +118,26 @@ async def test_two_registers_in_one_transaction_share_the_staging_tables(
     for reg in (first, second):
         assert await count_rows(pg_engine, "orders", register_id=reg.register_id) == 1
         assert await count_rows(pg_engine, "ingested_events", register_id=reg.register_id) == len(reg.events)
+
+
+@pytest.mark.parametrize("copy_from", [1, 10**9], indirect=True)
+async def test_direct_commit_over_another_registers_order_fails_and_the_worker_commits_with_conflict_rules(
+    pg_engine: AsyncEngine, copy_from: int
+) -> None:
+    victim, intruder = await seed_registers(pg_engine, 2)
+    order_id, _ = victim.order()
+    async with pg_engine.begin() as conn:
+        await commit_events(conn, _scope(victim), victim.events, utcnow(), direct=True)
+    intruder.order()
+    created = next(e for e in intruder.events if isinstance(e, OrderCreated))
+    intruder.events[0] = msgspec.structs.replace(created, order_id=order_id)  # the victim's order, "created" again
+    with pytest.raises(sa_exc.IntegrityError):
+        async with pg_engine.begin() as conn:
+            await commit_events(conn, _scope(intruder), intruder.events[:1], utcnow(), direct=True)
+    assert await count_rows(pg_engine, "ingested_events", register_id=intruder.register_id) == 0
+    worker = IngestWorker(pg_engine, BrokerConfig(), client_id="direct-retry")
+    ack = await worker.commit(_scope(intruder), intruder.events[:1])
+    assert ack is not None and ack.committed_seq == 1
+    [order] = await fetch(pg_engine, "orders", id=order_id)
+    assert (order["register_id"], order["status"]) == (victim.register_id, "fiscalized")
+    assert await count_rows(pg_engine, "ingested_events", register_id=intruder.register_id) == 1
