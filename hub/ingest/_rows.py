@@ -57,6 +57,7 @@ class BatchState:
     loaded_payments: set[uuid.UUID] = field(default_factory=set)
     loaded_shifts: set[uuid.UUID] = field(default_factory=set)
     dirty_orders: set[uuid.UUID] = field(default_factory=set)
+    foreign_orders: set[uuid.UUID] = field(default_factory=set)  # ids another register's orders hold
     lines: dict[uuid.UUID, list[Row]] = field(default_factory=dict)  # order id → its replacement lines
     payments: dict[uuid.UUID, Row] = field(default_factory=dict)
     refunds: list[Row] = field(default_factory=list)
@@ -76,8 +77,14 @@ def dialect_insert(conn: AsyncConnection, table: sa.Table) -> postgresql.Insert 
     raise RuntimeError(f"unsupported database dialect {conn.dialect.name!r}")
 
 
-async def load_rows(conn: AsyncConnection, scope: RegisterScope, events: Sequence[Event]) -> BatchState:
-    """A state holding this register's existing orders, payments and shifts the events refer to."""
+async def load_rows(
+    conn: AsyncConnection, scope: RegisterScope, events: Sequence[Event], *, direct: bool = False
+) -> BatchState:
+    """A state holding this register's existing orders, payments and shifts the events refer to.
+
+    Without ``direct`` the ids the events create are looked up too: one that another register's order
+    already holds goes into ``foreign_orders``, and nothing of this batch is attached to that order.
+    (``direct`` skips that lookup: such an id then fails the commit's insert instead.)"""
     state = BatchState(scope=scope)
     order_ids: set[uuid.UUID] = set()
     payment_ids: set[uuid.UUID] = set()
@@ -95,11 +102,15 @@ async def load_rows(conn: AsyncConnection, scope: RegisterScope, events: Sequenc
             payment_ids.add(event.payment_id)
         elif isinstance(event, ShiftOpened | ShiftClosed):
             shift_ids.add(event.shift_id)
+    if not direct:
+        order_ids |= created
     if order_ids:
-        result = await conn.execute(
-            sa.select(ORDERS).where(ORDERS.c.id.in_(order_ids), ORDERS.c.register_id == scope.register_id)
-        )
-        state.orders = {row["id"]: dict(row) for row in result.mappings()}
+        result = await conn.execute(sa.select(ORDERS).where(ORDERS.c.id.in_(order_ids)))
+        for row in result.mappings():
+            if row["register_id"] == scope.register_id:
+                state.orders[row["id"]] = dict(row)
+            else:
+                state.foreign_orders.add(row["id"])
         state.loaded_orders = set(state.orders)
     if payment_ids and state.orders:
         result = await conn.execute(

@@ -132,6 +132,14 @@ def _payment_row(
 
 def order_created(state: BatchState, event: OrderCreated) -> None:
     scope = state.scope
+    if event.order_id in state.foreign_orders:
+        # Another register's order: this one's events about it stay in the log and touch nothing.
+        state.orphans += 1
+        log.warning(
+            "order.created reuses the id of another register's order",
+            extra={"register_id": str(scope.register_id), "seq": event.seq, "order_id": str(event.order_id)},
+        )
+        return
     existing = state.orders.get(event.order_id)
     fields: Row = {
         "number": event.number,
@@ -377,6 +385,6 @@ async def persist_events(
 ) -> BatchState:
     """Fold ``events`` (already in sequence order, none committed before) into rows and write them
     (``direct``: see :func:`~hub.ingest._rows.write_rows`)."""
-    state = fold_events(await load_rows(conn, scope, events), events)
+    state = fold_events(await load_rows(conn, scope, events, direct=direct), events)
     await write_rows(conn, state, direct=direct)
     return state

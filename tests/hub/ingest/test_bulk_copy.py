@@ -141,3 +141,31 @@ async def test_direct_commit_over_another_registers_order_fails_and_the_worker_c
     [order] = await fetch(pg_engine, "orders", id=order_id)
     assert (order["register_id"], order["status"]) == (victim.register_id, "fiscalized")
     assert await count_rows(pg_engine, "ingested_events", register_id=intruder.register_id) == 1
+
+
+@pytest.mark.parametrize("copy_from", [1, 10**9], indirect=True)
+async def test_an_order_created_under_another_registers_id_attaches_nothing_to_that_order(
+    pg_engine: AsyncEngine, copy_from: int
+) -> None:
+    victim, intruder = await seed_registers(pg_engine, 2)
+    order_id, _ = victim.order(split=True)
+    async with pg_engine.begin() as conn:
+        await commit_events(conn, _scope(victim), victim.events, utcnow(), direct=True)
+    before = {
+        table: await count_rows(pg_engine, table, order_id=order_id)
+        for table in ("order_lines", "order_payments", "order_refunds", "fiscal_documents", "order_status_history")
+    }
+    _, forged = intruder.order()
+    # The intruder's whole sale (lines, payments, receipt, kitchen) under the victim's order id.
+    intruder.events[:] = [
+        msgspec.structs.replace(e, order_id=order_id) if hasattr(e, "order_id") else e for e in forged
+    ]
+    worker = IngestWorker(pg_engine, BrokerConfig(), client_id="foreign-order")
+    ack = await worker.commit(_scope(intruder), intruder.events)
+    assert ack is not None and ack.committed_seq == len(intruder.events)
+    after = {table: await count_rows(pg_engine, table, order_id=order_id) for table in before}
+    assert after == before
+    [order] = await fetch(pg_engine, "orders", id=order_id)
+    assert (order["register_id"], order["status"], order["total"]) == (victim.register_id, "fiscalized", 65000)
+    assert await count_rows(pg_engine, "orders", register_id=intruder.register_id) == 0
+    assert await count_rows(pg_engine, "ingested_events", register_id=intruder.register_id) == len(forged)
