@@ -40,6 +40,7 @@ def run(
     from edge.app import create_app
     from edge.plugins import configure_logging
     from edge.settings import SettingsError, load_settings
+    from yago_cli._gc import tune_for_service
 
     app_overrides: dict[str, object] = {}
     if demo:
@@ -60,8 +61,10 @@ def run(
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from exc
     configure_logging(json_logs=log_format == "json")
+    app = create_app(settings)
+    tune_for_service()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.app.host,
         port=settings.app.port,
         log_config=None,

@@ -32,11 +32,13 @@ def run(config: Path | None, host: str | None, port: int | None, db_url: str | N
     """Serve the hub API (migrations are applied at start)."""
     from hub.server import serve
     from hub.settings import Settings
+    from yago_cli._gc import tune_for_service
 
     settings = _settings(config, port, db_url)
     assert isinstance(settings, Settings)
     if host:
         settings.app.host = host
+    tune_for_service()
     serve(settings)
 
 
@@ -49,7 +51,9 @@ def ingest(config: Path | None, workers: int, db_url: str | None, metrics_port: 
     """Run the MQTT ingest workers (shared subscription) until interrupted."""
     from hub.ingest.cli import run_ingest
     from hub.settings import Settings
+    from yago_cli._gc import tune_for_service
 
     settings = _settings(config, db_url=db_url)
     assert isinstance(settings, Settings)
+    tune_for_service()
     run_ingest(settings, workers, metrics_port=metrics_port)
