@@ -38,7 +38,8 @@ def approval_pin(request: Request[Any, Any, Any], body_pin: str | None) -> str |
     return body_pin or request.headers.get(APPROVAL_HEADER)
 
 
-def device_token_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def device_token_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    # async: Litestar runs a plain-function guard in its thread pool, a thread hop on every request
     runtime = connection.app.state.get("runtime")
     expected = runtime.settings.app.device_token if isinstance(runtime, Runtime) else ""
     given = connection.headers.get(DEVICE_TOKEN_HEADER, "")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
@@ -17,7 +17,7 @@ _CHALLENGE_EXPIRED = {
     "WWW-Authenticate": 'Bearer realm="yago", error="invalid_token", error_description="the access token expired"'
 }
 
-Guard = Callable[[ASGIConnection[object, object, object, State], BaseRouteHandler], None]
+Guard = Callable[[ASGIConnection[object, object, object, State], BaseRouteHandler], Awaitable[None]]
 
 
 def _principal(connection: ASGIConnection[object, object, object, State]) -> Principal:
@@ -36,7 +36,8 @@ def requires(*roles: str) -> Guard:
     """A guard admitting authenticated callers, and when ``roles`` are given only those roles."""
     allowed = frozenset(roles)
 
-    def guard(connection: ASGIConnection[object, object, object, State], _: BaseRouteHandler) -> None:
+    # async: Litestar runs a plain-function guard in its thread pool, a thread hop on every request
+    async def guard(connection: ASGIConnection[object, object, object, State], _: BaseRouteHandler) -> None:
         principal = _principal(connection)
         if allowed and principal.role not in allowed:
             raise Forbidden(f"this needs one of the roles: {', '.join(sorted(allowed))}")
