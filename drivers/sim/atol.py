@@ -86,6 +86,7 @@ class AtolEmulator:
         self._requests: dict[str, RequestRecord] = {}
         self._volatile: set[str] = set()  # read-only requests, never written to disk
         self._done: dict[str, threading.Event] = {}
+        self._unfinished: set[str] = set()  # requests with a task not yet finished: the queue position
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._stopping = threading.Event()
         self._store: Store | None = None
@@ -159,15 +160,17 @@ class AtolEmulator:
         self._requests.clear()
         self._volatile.clear()
         self._done.clear()
+        self._unfinished.clear()
         for record in store.load_requests():
             self._requests[record.uuid] = record
             self._done[record.uuid] = threading.Event()
+            self._unfinished.add(record.uuid)
             if any(t.status == "inProgress" for t in record.tasks):
                 self._fail_interrupted(record, store)
             if any(t.status == "wait" for t in record.tasks):
                 self._queue.put(record.uuid)
             else:
-                self._done[record.uuid].set()
+                self._finish(record.uuid)
 
     def _fail_interrupted(self, record: RequestRecord, store: Store) -> None:
         failed = False
@@ -245,14 +248,14 @@ class AtolEmulator:
                 accepted_at=utc_now(),
                 tasks=[TaskRecord(task=msgspec.Raw(raw), type=task_type) for task_type, raw in tasks],
             )
-            pending = sum(1 for r in self._requests.values() if any(t.status not in _FINISHED for t in r.tasks))
-            record.number = pending + 1
+            record.number = len(self._unfinished) + 1
             if record.number == 1 and all(task_type in _READ_ONLY for task_type, _ in tasks):
                 self._volatile.add(request_uuid)
             else:
                 store.save_request(record)
             self._requests[request_uuid] = record
             self._done[request_uuid] = threading.Event()
+            self._unfinished.add(request_uuid)
             self._accepted += 1
             if self._accepted % _PRUNE_EVERY == 0:
                 self.prune_requests()
@@ -290,7 +293,7 @@ class AtolEmulator:
             for task in record.tasks:
                 task.status = "canceled"
             self._save(store, record)
-            self._done[request_uuid].set()
+            self._finish(request_uuid)
             return True
 
     def wait_finished(self, request_uuid: str) -> bool:
@@ -305,6 +308,7 @@ class AtolEmulator:
         with self._lock:
             self._requests.pop(request_uuid, None)
             self._volatile.discard(request_uuid)
+            self._unfinished.discard(request_uuid)
             store.delete_request(request_uuid)
 
     def prune_requests(self) -> int:
@@ -325,6 +329,11 @@ class AtolEmulator:
                 else:
                     store.delete_request(uid)
         return len(old)
+
+    def _finish(self, request_uuid: str) -> None:
+        """Every task of the request has finished (the caller holds the lock)."""
+        self._unfinished.discard(request_uuid)
+        self._done[request_uuid].set()
 
     def _save(self, store: Store, record: RequestRecord) -> None:
         if record.uuid not in self._volatile:
@@ -380,7 +389,7 @@ class AtolEmulator:
         with self._lock:
             event = self._done.get(request_uuid)
             if event is not None and all(t.status in _FINISHED for t in record.tasks):
-                event.set()
+                self._finish(request_uuid)
 
     def _execute(self, task: TaskRecord) -> None:
         try:
