@@ -138,6 +138,24 @@ def _split(
     return fresh, existing
 
 
+async def _write_keyed(
+    conn: AsyncConnection,
+    table: sa.Table,
+    rows: dict[uuid.UUID, Row],
+    keys: set[uuid.UUID] | dict[uuid.UUID, Row],
+    loaded: set[uuid.UUID],
+    owner: str,
+    direct: bool,
+) -> None:
+    """Upsert the rows under ``keys`` (guarded by ``owner``); with ``direct`` the new ones are inserted plainly."""
+    if not direct:
+        await bulk.write(conn, table, [rows[key] for key in keys], "upsert", owner)
+        return
+    fresh, existing = _split(rows, keys, loaded)
+    await bulk.write(conn, table, fresh, "insert")
+    await bulk.write(conn, table, existing, "upsert", owner)
+
+
 async def write_rows(conn: AsyncConnection, state: BatchState, *, direct: bool = False) -> None:
     """Write the state: parents before children, lines replaced whole per updated order.
 
@@ -147,30 +165,15 @@ async def write_rows(conn: AsyncConnection, state: BatchState, *, direct: bool =
     the conflict rules apply. Rows loaded from the database are always upserted.
     """
     new: bulk.Mode = "insert" if direct else "new"
-    if direct:
-        fresh, existing = _split(state.orders, state.dirty_orders, state.loaded_orders)
-        await bulk.write(conn, ORDERS, fresh, "insert")
-        await bulk.write(conn, ORDERS, existing, "upsert", "register_id")
-    else:
-        await bulk.write(conn, ORDERS, [state.orders[i] for i in state.dirty_orders], "upsert", "register_id")
+    await _write_keyed(conn, ORDERS, state.orders, state.dirty_orders, state.loaded_orders, "register_id", direct)
     if state.lines:
         replaced = state.loaded_orders.intersection(state.lines)
         if replaced:
             await conn.execute(sa.delete(LINES).where(LINES.c.order_id.in_(replaced)))
         await bulk.write(conn, LINES, [line for lines in state.lines.values() for line in lines], new)
-    if direct:
-        fresh, existing = _split(state.payments, state.payments, state.loaded_payments)
-        await bulk.write(conn, PAYMENTS, fresh, "insert")
-        await bulk.write(conn, PAYMENTS, existing, "upsert", "order_id")
-    else:
-        await bulk.write(conn, PAYMENTS, list(state.payments.values()), "upsert", "order_id")
+    await _write_keyed(conn, PAYMENTS, state.payments, state.payments, state.loaded_payments, "order_id", direct)
     await bulk.write(conn, REFUNDS, state.refunds, new)
-    if direct:
-        fresh, existing = _split(state.shifts, state.shifts, state.loaded_shifts)
-        await bulk.write(conn, SHIFTS, fresh, "insert")
-        await bulk.write(conn, SHIFTS, existing, "upsert", "register_id")
-    else:
-        await bulk.write(conn, SHIFTS, list(state.shifts.values()), "upsert", "register_id")
+    await _write_keyed(conn, SHIFTS, state.shifts, state.shifts, state.loaded_shifts, "register_id", direct)
     await bulk.write(conn, FISCAL, state.fiscal, new)
     await bulk.write(conn, HISTORY, state.history, new)
     await bulk.write(conn, CASH_MOVES, state.cash_moves, new)
