@@ -1,13 +1,21 @@
-"""What the ATOL emulator keeps on disk: the fiscal storage (``fn.json`` + ``documents/``) and the Web
-Server's requests (``requests/``). Every file is replaced atomically (temporary file, fsync, rename) and
-written before the emulator answers, so a killed emulator restarts with exactly what it acknowledged.
+"""What the ATOL emulator keeps on disk, in one SQLite database (``<state>/fn.db``, WAL, synchronous=FULL):
+the fiscal storage (the FN state and its document archive) and the Web Server's requests. Every change is
+committed before the emulator answers, so a killed emulator restarts with exactly what it acknowledged;
+the changes one task makes (its document, the FN counters and the request's result) commit together, the
+way the FN closes a document and the Web Server records the result in one step.
+
+A state directory written by an earlier version (``fn.json``, ``documents/``, ``requests/``) is imported
+into the database the first time it is opened.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import os
+import sqlite3
+import threading
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -131,65 +139,113 @@ def new_fn_state(device_serial: str, now: datetime) -> FnState:
     )
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS fn (id INTEGER PRIMARY KEY CHECK (id = 1), body BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS documents (number INTEGER PRIMARY KEY, body BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS requests (uuid TEXT PRIMARY KEY, body BLOB NOT NULL)",
+)
 
 
 class Store:
-    """Files under ``state_dir``. Callers serialise access (the emulator holds one lock)."""
+    """The emulator's database under ``state_dir``. Callers serialise access (the emulator holds one lock);
+    a write outside :meth:`atomic` commits on its own."""
 
     def __init__(self, state_dir: Path) -> None:
         self.root = state_dir
-        self.documents = state_dir / "documents"
-        self.requests = state_dir / "requests"
-        for directory in (self.root, self.documents, self.requests):
-            directory.mkdir(parents=True, exist_ok=True)
-        self._fn = state_dir / "fn.json"
+        state_dir.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(state_dir / "fn.db", isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        for statement in _SCHEMA:
+            self._db.execute(statement)
+        self._depth = 0
+        self._owner: int | None = None
+        self._import_files()
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Every write inside commits together (one fsync), or none does; nests."""
+        if self._depth and self._owner == threading.get_ident():
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        self._depth, self._owner = 1, threading.get_ident()
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+        finally:
+            self._depth, self._owner = 0, None
 
     # fiscal storage ------------------------------------------------------------------------------
 
     def load_fn(self) -> FnState | None:
-        if not self._fn.exists():
-            return None
-        return msgspec.json.decode(self._fn.read_bytes(), type=FnState)
+        row = self._db.execute("SELECT body FROM fn WHERE id = 1").fetchone()
+        return None if row is None else msgspec.json.decode(row[0], type=FnState)
 
     def save_fn(self, state: FnState) -> None:
-        _write_atomic(self._fn, msgspec.json.format(msgspec.json.encode(state), indent=1))
+        self._db.execute("INSERT OR REPLACE INTO fn (id, body) VALUES (1, ?)", (msgspec.json.encode(state),))
 
     def save_document(self, record: DocumentRecord) -> None:
-        _write_atomic(self.documents / f"{record.number:06d}.json", msgspec.json.encode(record))
+        self._db.execute(
+            "INSERT OR REPLACE INTO documents (number, body) VALUES (?, ?)",
+            (record.number, msgspec.json.encode(record)),
+        )
 
     def load_document(self, number: int) -> DocumentRecord | None:
-        path = self.documents / f"{number:06d}.json"
-        if not path.exists():
-            return None
-        return msgspec.json.decode(path.read_bytes(), type=DocumentRecord)
+        row = self._db.execute("SELECT body FROM documents WHERE number = ?", (number,)).fetchone()
+        return None if row is None else msgspec.json.decode(row[0], type=DocumentRecord)
 
     # web server requests -------------------------------------------------------------------------
 
-    def _request_path(self, request_uuid: str) -> Path:
-        # The uuid is client input: normalise it so it can never name a path outside the directory.
-        return self.requests / f"{uuid.UUID(request_uuid)}.json"
-
     def save_request(self, record: RequestRecord) -> None:
-        _write_atomic(self._request_path(record.uuid), msgspec.json.encode(record))
+        self._db.execute(
+            "INSERT OR REPLACE INTO requests (uuid, body) VALUES (?, ?)",
+            (str(uuid.UUID(record.uuid)), msgspec.json.encode(record)),
+        )
 
     def delete_request(self, request_uuid: str) -> None:
-        self._request_path(request_uuid).unlink(missing_ok=True)
+        self._db.execute("DELETE FROM requests WHERE uuid = ?", (str(uuid.UUID(request_uuid)),))
 
     def load_requests(self) -> list[RequestRecord]:
-        records = [msgspec.json.decode(p.read_bytes(), type=RequestRecord) for p in self.requests.glob("*.json")]
+        rows = self._db.execute("SELECT body FROM requests").fetchall()
+        records = [msgspec.json.decode(body, type=RequestRecord) for (body,) in rows]
         return sorted(records, key=lambda r: r.number)
+
+    # an earlier version's files ------------------------------------------------------------------
+
+    def _import_files(self) -> None:
+        legacy = self.root / "fn.json"
+        if not legacy.exists():
+            return
+        documents = sorted((self.root / "documents").glob("*.json"))
+        requests = sorted((self.root / "requests").glob("*.json"))
+        with self.atomic():
+            if self.load_fn() is None:
+                self.save_fn(msgspec.json.decode(legacy.read_bytes(), type=FnState))
+                for path in documents:
+                    self.save_document(msgspec.json.decode(path.read_bytes(), type=DocumentRecord))
+                for path in requests:
+                    self.save_request(msgspec.json.decode(path.read_bytes(), type=RequestRecord))
+        for path in (*documents, *requests, legacy):
+            path.unlink()
+
+
+def archived_documents(state_dir: Path) -> list[bytes]:
+    """The FN archive of a state directory as stored (JSON, oldest first), read without taking a lock, so
+    it can be read beside a running emulator."""
+    with contextlib.closing(sqlite3.connect(f"file:{state_dir / 'fn.db'}?mode=ro", uri=True)) as db:
+        return [body for (body,) in db.execute("SELECT body FROM documents ORDER BY number")]
 
 
 def utc_now() -> datetime:

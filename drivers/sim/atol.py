@@ -2,7 +2,7 @@
 fiscal storage, shift, cash counter and OFD queue persist in a state directory across restarts.
 
 In-process: ``emu = AtolEmulator(state_dir, journal_dir, port=0); emu.start(); … emu.stop()``. Standalone:
-``yago sim atol``. Requests are kept in ``<state>/requests/`` like the Web Server's database, so a uuid
+``yago sim atol``. Requests are kept in the state database like the Web Server's own, so a uuid
 still answers after a restart (a status query that runs at once is kept in memory only); finished ones are
 forgotten after ``request_retention`` (a week) so status polling cannot fill the disk. A task that was running when the emulator stopped is reported as error 241
 (link to the device lost) because nobody can say whether it finished; tasks still waiting run again.
@@ -24,10 +24,10 @@ from drivers.sim._atol_device import AtolDevice
 from drivers.sim._atol_documents import Journal
 from drivers.sim._atol_faults import AtolFaults
 from drivers.sim._atol_http import AtolHttpServer, DuplicateRequest
-from drivers.sim._atol_store import RequestRecord, Store, TaskRecord, utc_now
+from drivers.sim._atol_store import RequestRecord, Store, TaskRecord, archived_documents, utc_now
 from drivers.sim._atol_validate import CONNECTION_LOST, INTERRUPTED, TaskError
 
-__all__ = ["DEFAULT_PORT", "DEFAULT_SERIAL", "AtolEmulator", "AtolFaults"]
+__all__ = ["DEFAULT_PORT", "DEFAULT_SERIAL", "AtolEmulator", "AtolFaults", "archived_documents"]
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ _ONE_SHOT = frozenset({"drop_before_commit", "drop_after_commit", "forget_reques
 _FINISHED = frozenset({"ready", "error", "interrupted", "canceled"})
 # Queries that change nothing on the device, with nothing queued ahead of them, live in memory only: they
 # run at once, so a restart can lose one only in that instant (the uuid is then unknown and the query asked
-# again), while writing each request three times with fsync would make every status query, and the one
+# again), while committing each request to disk would make every status query, and the one
 # before every sale, several times slower than the FN it stands for. Queued ones are kept like any other.
 _READ_ONLY = frozenset(
     {
@@ -148,6 +148,9 @@ class AtolEmulator:
             thread.join()
         self._threads = []
         self._queue = queue.Queue()
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     def __enter__(self) -> AtolEmulator:
         self.start()
@@ -371,19 +374,22 @@ class AtolEmulator:
                     task.error_description = "Прервано из-за предыдущих ошибок"
                     self._save(store, record)
                     continue
-                task.status = "inProgress"
-                self._save(store, record)
                 delay = self.faults.delay
                 if not delay:
                     # Nothing to wait for: run it under the same hold of the lock, so a poll that comes
-                    # in meanwhile waits for the result instead of seeing inProgress and backing off.
-                    self._execute(task)
-                    self._save(store, record)
+                    # in meanwhile waits for the result instead of seeing inProgress and backing off. The
+                    # task's document, the FN counters and its result commit together: a crash before the
+                    # commit leaves the task waiting, to run once after the restart.
+                    with store.atomic():
+                        self._execute(task)
+                        self._save(store, record)
                     continue
+                task.status = "inProgress"
+                self._save(store, record)
             # Stopped while the device "works": the task stays inProgress, as after a power cut.
             if self._stopping.wait(delay):
                 return
-            with self._lock:
+            with self._lock, store.atomic():
                 self._execute(task)
                 self._save(store, record)
         with self._lock:

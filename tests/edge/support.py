@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from drivers.sim.atol import archived_documents
 from edge.app import DEMO_DEVICE_TOKEN, create_app
 from edge.settings import Settings, load_settings
 from protocols.samples import DEMO_PINS
@@ -130,7 +132,4 @@ def atol_admin(server: EdgeServer, path: str, body: dict[str, object] | None = N
 
 def fiscal_documents(data_dir: Path) -> list[dict[str, Any]]:
     """Every document in the emulated fiscal storage (its on-disk archive)."""
-    import json
-
-    root = data_dir / "sim" / "atol" / "state" / "documents"
-    return [json.loads(p.read_text()) for p in sorted(root.glob("*.json"))]
+    return [json.loads(body) for body in archived_documents(data_dir / "sim" / "atol" / "state")]

@@ -39,7 +39,7 @@ def test_standalone_emulator_serves_and_stops_on_sigterm(tmp_path: Path) -> None
         _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     assert "ATOL emulator stopped" in err
-    assert (tmp_path / "s" / "fn.json").exists()
+    assert (tmp_path / "s" / "fn.db").exists()
     assert (tmp_path / "j" / "000001.json").exists()  # the registration report
 
 

@@ -10,8 +10,10 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
+from drivers.sim._atol_store import Store
 from drivers.sim.atol import AtolEmulator
 from tests.drivers.fiscal.conftest import Harness
 
@@ -189,7 +191,7 @@ def test_finished_requests_are_forgotten_after_the_retention(atol: Harness) -> N
     atol.emu = AtolEmulator(atol.state_dir, atol.journal_dir, port=atol.emu.port, request_retention=timedelta(0))
     atol.emu.start()
     assert atol.http.get(f"{atol.url}/api/v2/requests/{request_id}").status_code == 404
-    assert not list((atol.state_dir / "requests").glob("*.json"))
+    assert atol.emu.device.store.load_requests() == []
 
 
 def test_a_task_running_at_shutdown_is_a_lost_connection_and_waiting_ones_run_after_restart(atol: Harness) -> None:
@@ -360,3 +362,56 @@ def test_electronic_receipt_with_contact_is_not_printed(opened: Harness) -> None
 
 def test_open_shift_twice_is_83(shared: Harness) -> None:
     assert run(shared, OPEN_SHIFT)[0]["errorCode"] == 83
+
+
+def test_a_task_that_fails_midway_commits_nothing_of_what_it_wrote(atol: Harness) -> None:
+    store = atol.emu.device.store
+    before = store.load_fn()
+    assert before is not None
+    document = store.load_document(before.last_fd)
+    assert document is not None
+    changed = msgspec.structs.replace(before, last_fd=before.last_fd + 1, cash=before.cash + 100)
+    with pytest.raises(RuntimeError), store.atomic():
+        store.save_document(msgspec.structs.replace(document, number=before.last_fd + 1))
+        store.save_fn(changed)
+        raise RuntimeError("power cut")
+    assert store.load_fn() == before
+    assert store.load_document(before.last_fd + 1) is None
+
+
+def test_a_state_directory_of_an_earlier_version_is_imported_once(atol: Harness) -> None:
+    shift_id, _ = post(atol, OPEN_SHIFT)
+    finished(atol, shift_id)
+    sale_id, _ = post(atol, sell())
+    (sale,) = finished(atol, sale_id)
+    atol.emu.stop()
+    # Lay the same state out the way an earlier version kept it: fn.json, documents/, requests/.
+    old = Store(atol.state_dir)
+    fn, requests = old.load_fn(), old.load_requests()
+    assert fn is not None
+    documents = [old.load_document(n) for n in range(1, fn.last_fd + 1)]
+    old.close()
+    for name in ("fn.db", "fn.db-wal", "fn.db-shm"):
+        (atol.state_dir / name).unlink(missing_ok=True)
+    (atol.state_dir / "fn.json").write_bytes(msgspec.json.encode(fn))
+    for folder in ("documents", "requests"):
+        (atol.state_dir / folder).mkdir()
+    for document in documents:
+        assert document is not None
+        (atol.state_dir / "documents" / f"{document.number:06d}.json").write_bytes(msgspec.json.encode(document))
+    for request in requests:
+        (atol.state_dir / "requests" / f"{request.uuid}.json").write_bytes(msgspec.json.encode(request))
+
+    atol.start_again()
+    assert results(atol, sale_id) == [sale]
+    assert not (atol.state_dir / "fn.json").exists()
+    assert not list((atol.state_dir / "documents").glob("*.json"))
+    number = sale["result"]["fiscalParams"]["fiscalDocumentNumber"]
+    fetched_id, _ = post(atol, {"type": "getFnDocument", "fiscalDocumentNumber": number})
+    (fetched,) = finished(atol, fetched_id)
+    assert fetched["status"] == "ready"
+    atol.restart()  # nothing left to import: the database alone carries the state
+    assert results(atol, sale_id) == [sale]
+    next_id, _ = post(atol, sell())
+    (after,) = finished(atol, next_id)
+    assert after["result"]["fiscalParams"]["fiscalDocumentNumber"] == number + 1
