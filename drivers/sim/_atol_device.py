@@ -58,15 +58,18 @@ class AtolDevice:
         self.faults = faults
         self.tz = tz
         self._handlers = self._handler_table()
-        loaded = store.load_fn()
-        if loaded is None:
-            loaded = new_fn_state(serial, datetime.now(UTC))
-            store.save_fn(loaded)
-        self.state = loaded
-        if self.state.last_fd == 0:
-            self._commit(
-                DocumentRecord(number=0, document_type=1, task="registration", at=self.now(), sign="", shift_number=0)
-            )
+        with store.atomic():
+            loaded = store.load_fn()
+            if loaded is None:
+                loaded = new_fn_state(serial, datetime.now(UTC))
+                store.save_fn(loaded)
+            self.state = loaded
+            if self.state.last_fd == 0:
+                self._commit(
+                    DocumentRecord(
+                        number=0, document_type=1, task="registration", at=self.now(), sign="", shift_number=0
+                    )
+                )
 
     # ---------------------------------------------------------------------------------- clock
 
@@ -182,7 +185,7 @@ class AtolDevice:
         state = self.state
         record.number = state.last_fd + 1
         record.sign = fiscal_sign(state.fn_serial, record.number, record.document_type, record.at, record.total)
-        self.store.save_document(record)  # the archive first: a crash before fn.json just reuses the number
+        self.store.save_document(record)  # the task commits it with the FN counters (Store.atomic)
         state.last_fd = record.number
         state.shift.documents += 1
         if self.faults.ofd_down:
