@@ -1,16 +1,20 @@
 """ESC/POS printer emulator: TCP (raw 9100) and/or a pty, a journal of every job, settable faults.
 
 ``PrinterEmulator(journal_dir, tcp_port=0)`` or ``(…, pty=True)``; ``start()`` returns at once (one I/O
-thread, plus the admin HTTP thread). Each job (up to a cut) is journaled as ``NNNN-<hint>.txt/.png/.json``
-(and the raw ``.bin``). While paper is out, the cover open or the printer offline, print data is dropped
-but DLE EOT is still answered, as a real printer does.
+thread, one journal writer, plus the admin HTTP thread). Each job (up to a cut) is journaled as
+``NNNN-<hint>.txt/.png/.json`` (and the raw ``.bin``). The writer lays jobs down in order while the I/O
+thread keeps answering: a real printer answers DLE EOT in real time, ahead of the paper it still has to
+feed. ``jobs`` waits for the writer to catch up. While paper is out, the cover open or the printer offline,
+print data is dropped but DLE EOT is still answered, as a real printer does.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
+import queue
 import selectors
 import socket
 import threading
@@ -27,6 +31,8 @@ from drivers.sim._printer_render import job_hint, metadata, render_png, text_lin
 from drivers.sim._printer_state import EmulatorState, status_reply
 
 __all__ = ["EmulatorState", "JobRecord", "PrinterEmulator"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +86,9 @@ class PrinterEmulator:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._jobs: list[JobRecord] = []
+        self._unwritten = 0  # jobs handed to the writer and not yet on disk
+        self._to_write: queue.Queue[tuple[int, PrintedJob, str, str] | None] = queue.Queue()
+        self._writer: threading.Thread | None = None
         self._kicks: list[DrawerKick] = []
         self._dropped = 0
         self._next_n = 1
@@ -106,6 +115,8 @@ class PrinterEmulator:
         except BaseException:
             self._release()
             raise
+        self._writer = threading.Thread(target=self._write_jobs, name="printer-journal", daemon=True)
+        self._writer.start()
         self._thread = threading.Thread(target=self._run, name="printer-emulator", daemon=True)
         self._thread.start()
         return self
@@ -141,6 +152,10 @@ class PrinterEmulator:
         self._wake[1].send(b"x")
         self._thread.join(timeout=10)
         self._thread = None
+        if self._writer is not None:
+            self._to_write.put(None)  # after every job the I/O thread handed over
+            self._writer.join(timeout=10)
+            self._writer = None
         self._release()
 
     def _release(self) -> None:
@@ -217,7 +232,8 @@ class PrinterEmulator:
         return self.admin_state()
 
     def admin_state(self) -> dict[str, object]:
-        with self._lock:
+        with self._changed:
+            self._changed.wait_for(lambda: self._unwritten == 0, timeout=10.0)
             return {
                 **self._state.to_json(),
                 "jobs": len(self._jobs),
@@ -227,7 +243,9 @@ class PrinterEmulator:
 
     @property
     def jobs(self) -> list[JobRecord]:
-        with self._lock:
+        """Every job received so far, once the writer has journaled them."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._unwritten == 0, timeout=10.0)
             return list(self._jobs)
 
     @property
@@ -319,7 +337,7 @@ class PrinterEmulator:
             sel.unregister(fd)
         job = link.head.close()
         if job is not None:
-            self._journal(job, link)
+            self._hand_over(job, link)
         if conn is not None:
             conn.close()
 
@@ -349,17 +367,37 @@ class PrinterEmulator:
                     self._kicks.extend(kicks)
                     self._state = replace(self._state, drawer_open=True)
             for job in finished:
-                self._journal(job, link)
+                self._hand_over(job, link)
         return True
 
-    def _journal(self, job: PrintedJob, link: _Link) -> None:
+    def _hand_over(self, job: PrintedJob, link: _Link) -> None:
+        """Number the job in arrival order and queue it for the writer."""
         with self._lock:
             n = self._next_n
             self._next_n += 1
+            self._unwritten += 1
+        self._to_write.put((n, job, link.kind, link.peer))
+
+    def _write_jobs(self) -> None:
+        while (item := self._to_write.get()) is not None:
+            try:
+                record = self._journal(*item)
+            except Exception:  # a full disk must not stop the printer answering; the job is counted lost
+                log.exception("printer emulator could not journal job %d", item[0])
+                with self._changed:
+                    self._unwritten -= 1
+                    self._changed.notify_all()
+                continue
+            with self._changed:
+                self._jobs.append(record)
+                self._unwritten -= 1
+                self._changed.notify_all()
+
+    def _journal(self, n: int, job: PrintedJob, kind: str, peer: str) -> JobRecord:
         name = f"{n:04d}-{job_hint(job)}"
         columns = (self.profile.columns_a, self.profile.columns_b)
         text = "\n".join(text_lines(job, *columns)) + "\n"
-        meta: dict[str, object] = {"n": n, "name": name, "transport": link.kind, "peer": link.peer, **metadata(job)}
+        meta: dict[str, object] = {"n": n, "name": name, "transport": kind, "peer": peer, **metadata(job)}
         base = self.journal_dir / name
         txt_path, json_path = base.with_suffix(".txt"), base.with_suffix(".json")
         txt_path.write_text(text, encoding="utf-8")
@@ -369,10 +407,7 @@ class PrinterEmulator:
             png_path = base.with_suffix(".png")
             render_png(job, png_path, dots=self.profile.dots, columns_a=columns[0], columns_b=columns[1])
         json_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-        record = JobRecord(n, name, text, meta, txt_path, json_path, png_path)
-        with self._changed:
-            self._jobs.append(record)
-            self._changed.notify_all()
+        return JobRecord(n, name, text, meta, txt_path, json_path, png_path)
 
 
 def _number(filename: str) -> int:
