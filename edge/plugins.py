@@ -19,6 +19,7 @@ from edge.domain.checkout.controllers import CheckoutController
 from edge.domain.deps import DEPENDENCIES, device_token_guard
 from edge.domain.ops.controllers import DevicesController, healthz, metrics, readyz, status_handler
 from edge.domain.orders.controllers import OrderController
+from edge.domain.screens.controllers import pairing_code_handler
 from edge.domain.shifts.controllers import router as shifts_router
 from edge.domain.technician import technician_router
 from edge.problems import EXCEPTION_HANDLERS
@@ -63,6 +64,7 @@ def api_router() -> Router:
             shifts_router,
             DevicesController,
             status_handler,
+            pairing_code_handler,
             technician_router(),
         ],
     )

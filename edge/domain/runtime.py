@@ -1,5 +1,5 @@
 """The agent's running state handed to every service: settings, database, catalog cache, devices, sync,
-metrics, per-order locks and live card prompts. Built in the app lifespan, never at import.
+metrics, per-order locks, live card prompts and screen pairing codes. Built in the app lifespan, never at import.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from edge.db.session import Database
 from edge.domain.catalog.cache import CatalogCache
 from edge.domain.ops.crash import CrashPoints
 from edge.domain.ops.metrics import Metrics
+from edge.domain.screens.services import PairingCodes
 from edge.settings import Settings
 from edge.sync.service import SyncService
 from protocols.events import DeviceHealth
@@ -63,6 +64,7 @@ class Runtime:
     ready: bool = False
     recovery_pending: int = 0
     card_prompts: dict[str, list[str]] = field(default_factory=dict)
+    pairing: PairingCodes = field(default_factory=PairingCodes)
     _order_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     _lock_users: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
     device_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

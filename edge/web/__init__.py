@@ -14,7 +14,14 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from edge.web.controllers import KitchenController, PagesController, PosController, ReadyController, StatusController
+from edge.web.controllers import (
+    KitchenController,
+    PagesController,
+    PairController,
+    PosController,
+    ReadyController,
+    StatusController,
+)
 
 WEB_DIR = Path(__file__).parent
 TEMPLATES_DIR = WEB_DIR / "templates"
@@ -28,7 +35,14 @@ def create_web_router() -> Router:
     """Pages and their HTMX partials and event streams; no /api/v1 paths (those belong to the API)."""
     return Router(
         path="/",
-        route_handlers=[PagesController, StatusController, PosController, KitchenController, ReadyController],
+        route_handlers=[
+            PagesController,
+            PairController,
+            StatusController,
+            PosController,
+            KitchenController,
+            ReadyController,
+        ],
         include_in_schema=False,
     )
 

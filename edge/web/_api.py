@@ -12,6 +12,7 @@ import msgspec
 from litestar import Request
 
 from edge.domain.runtime import Runtime
+from edge.domain.screens.services import LOOPBACK, SCREEN_COOKIE, paired_screen
 from edge.settings import Settings
 
 JsonObject = dict[str, object]
@@ -28,9 +29,20 @@ def settings_of(request: Request[Any, Any, Any]) -> Settings | None:
     return rt.settings if rt is not None else None
 
 
-def device_token(request: Request[Any, Any, Any]) -> str:
+def trusted_screen(request: Request[Any, Any, Any]) -> bool:
+    """The box's own screen (loopback) or a screen paired with this register (its signed cookie)."""
     settings = settings_of(request)
-    return settings.app.device_token if settings is not None else ""
+    if settings is None:
+        return False
+    if request.client is not None and request.client.host in LOOPBACK:
+        return True
+    return paired_screen(settings.app.device_token, request.cookies.get(SCREEN_COOKIE)) is not None
+
+
+def device_token(request: Request[Any, Any, Any]) -> str:
+    """The device token for a trusted screen; nothing for any other browser on the LAN."""
+    settings = settings_of(request)
+    return settings.app.device_token if settings is not None and trusted_screen(request) else ""
 
 
 class ApiError(Exception):

@@ -13,7 +13,7 @@ from typing import Any
 
 from litestar import Request
 
-from edge.web._api import ApiError, LocalApi, runtime_of, settings_of
+from edge.web._api import ApiError, LocalApi, device_token, runtime_of, settings_of
 from edge.web._i18n import LANG_COOKIE, LANGUAGES, pick_language, translations
 from edge.web._words import Gettext, Notice, device_notices, js_strings, warning_notices
 
@@ -72,8 +72,9 @@ def base_context(request: Request[Any, Any, Any]) -> dict[str, object]:
 def page_context(request: Request[Any, Any, Any], page: str) -> dict[str, object]:
     context = base_context(request)
     settings = settings_of(request)
-    # The customer-facing board gets no token: it only reads, through the page's own server side.
-    token = settings.app.device_token if settings and page != "ready" else ""
+    # The customer-facing board gets no token: it only reads, through the page's own server side. Other
+    # pages get it only on a trusted screen (the box's own, or one paired with the register).
+    token = device_token(request) if page != "ready" else ""
     gettext = translations(str(context["lang"])).gettext
     context["page"] = page
     context["page_config"] = {

@@ -177,6 +177,8 @@ JS_STRINGS: dict[str, str] = {
     "cash_out": N_("Cash out"),
     "x_report": N_("X report"),
     "z_report": N_("Z report"),
+    "pairing_code": N_("Pairing code"),
+    "pairing_hint": N_("Enter it on the new screen within %(minutes)s minutes; it works once."),
     "pay_loyalty": N_("Points"),
     "rep_orders": N_("Orders"),
     "rep_refunds": N_("Refunds"),

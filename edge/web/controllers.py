@@ -1,5 +1,7 @@
-"""Page routes: /pos, /kds and /ready; the status strip every page polls (/ui/status); the kitchen and ready
-boards as HTMX partials and server-sent event streams; bump and recall, which go through the order API.
+"""Page routes: /pos, /kds and /ready; pairing a LAN screen (/ui/pair); the status strip every page polls
+(/ui/status); the kitchen and ready boards as HTMX partials and server-sent event streams; bump and recall,
+which go through the order API. /pos and /kds open only on a trusted screen: the box's own (loopback) or
+one paired with the register; any other browser gets the pairing form and no device token.
 """
 
 from __future__ import annotations
@@ -8,23 +10,28 @@ import hmac
 from collections.abc import AsyncIterator
 from typing import Any
 
+import structlog
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXTemplate
-from litestar.response import ServerSentEvent, Template
+from litestar.response import Redirect, ServerSentEvent, Template
 from litestar.response.sse import ServerSentEventMessage
 
-from edge.domain.auth.services import authenticate
+from edge.domain.auth.services import audit, authenticate
 from edge.domain.deps import DEVICE_TOKEN_HEADER, SESSION_COOKIE, SESSION_HEADER
+from edge.domain.screens.services import SCREEN_COOKIE, new_screen_cookie
 from edge.problems import Problem
 from edge.web import _kitchen as kitchen
-from edge.web._api import ApiError, LocalApi, runtime_of
+from edge.web._api import ApiError, LocalApi, runtime_of, trusted_screen
 from edge.web._i18n import LANG_COOKIE
 from edge.web._pages import page_context, render_partial, status_context, translator_for
 from edge.web._words import JS_STRINGS
 
 STREAM_KEEPALIVE_SECONDS = 15.0
+SCREEN_COOKIE_DAYS = 400  # the longest a browser keeps a cookie; every page load renews it
+PAIRED_PAGES = frozenset({"/pos", "/kds"})
+log = structlog.get_logger("edge.web")
 
 
 def _page(request: Request[Any, Any, Any], name: str, page: str) -> Template:
@@ -33,7 +40,20 @@ def _page(request: Request[Any, Any, Any], name: str, page: str) -> Template:
     wanted = request.query_params.get("lang")
     if wanted and wanted == context["lang"]:
         cookies.append(Cookie(key=LANG_COOKIE, value=wanted, path="/", max_age=365 * 86400, samesite="strict"))
+    if page != "ready" and runtime_of(request) is not None and not trusted_screen(request):
+        # A browser on the LAN the register does not know: no token, only the form to pair it.
+        context["next"] = f"/{page}"
+        return Template(template_name="pair.html", context=context, cookies=cookies)
+    screen = request.cookies.get(SCREEN_COOKIE)
+    if screen and trusted_screen(request):  # a paired screen: keep its cookie from running out
+        cookies.append(_screen_cookie(screen))
     return Template(template_name=name, context=context, cookies=cookies)
+
+
+def _screen_cookie(value: str) -> Cookie:
+    return Cookie(
+        key=SCREEN_COOKIE, value=value, path="/", max_age=SCREEN_COOKIE_DAYS * 86400, httponly=True, samesite="strict"
+    )
 
 
 class PagesController(Controller):
@@ -54,6 +74,34 @@ class PagesController(Controller):
     async def ready(self, request: Request[Any, Any, Any]) -> Template:
         """The board customers watch for their number."""
         return _page(request, "ready.html", "ready")
+
+
+class PairController(Controller):
+    path = "/ui/pair"
+    include_in_schema = False
+
+    @post("/", operation_id="uiPair", status_code=200)
+    async def pair(self, request: Request[Any, Any, Any]) -> Response[Any] | Template:
+        """Pair this browser with the register by a code a manager or technician issued."""
+        rt = runtime_of(request)
+        if rt is None:
+            raise Problem(503, "starting", "The register is starting", "Try again in a moment")
+        form = await request.form()
+        code, target = str(form.get("code") or ""), str(form.get("next") or "/pos")
+        target = target if target in PAIRED_PAGES else "/pos"
+        client = request.client.host if request.client else ""
+        if not rt.pairing.redeem(code):
+            log.warning("screen_pairing_refused", client=client)
+            _ = translator_for(request)
+            context = page_context(request, target.lstrip("/"))
+            context.update(next=target, error=_("This code is wrong or has expired: ask for a new one"))
+            return Template(template_name="pair.html", context=context, status_code=403)
+        screen_id, cookie = new_screen_cookie(rt.settings.app.device_token)
+        agent = request.headers.get("user-agent", "")[:200]
+        async with rt.db.begin() as conn:
+            audit(conn, "screen_paired", None, detail=f"screen {screen_id} at {client} ({agent})")
+        log.info("screen_paired", screen=screen_id, client=client)
+        return Redirect(path=target, status_code=303, cookies=[_screen_cookie(cookie)])
 
 
 class StatusController(Controller):
@@ -197,4 +245,11 @@ class ReadyController(Controller):
         return ServerSentEvent(_board_stream(request, "partials/ready_board.html"))
 
 
-__all__ = ["KitchenController", "PagesController", "PosController", "ReadyController", "StatusController"]
+__all__ = [
+    "KitchenController",
+    "PagesController",
+    "PairController",
+    "PosController",
+    "ReadyController",
+    "StatusController",
+]

@@ -33,6 +33,7 @@ TOKEN = "demo-device-token"
 PINS = {"cashier": "1111", "manager": "2222", "kitchen": "3333", "technician": "4444"}
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 REGISTER_ID = "019a0000-0000-7000-8000-000000000003"
+LAN_SCREEN = "192.0.2.88"  # a kitchen tablet's address
 _URL_RE = re.compile(r"(\w+_admin)['\"]?[=:]\s*['\"]?(http://[^\s'\",}]+)")
 
 
@@ -186,11 +187,16 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def new_page(browser: object) -> Iterator[Callable[..., object]]:
-    """``new_page(agent, path, width=1280, height=800)``: a page in a fresh context (own cookies)."""
+    """``new_page(agent, path, width=1280, height=800, lan=False)``: a page in a fresh context (own cookies).
+    ``lan``: a screen elsewhere on the LAN rather than the box's own, as the agent sees it through the
+    forwarded-for header uvicorn honours from loopback."""
     contexts: list[object] = []
 
-    def make(agent: Agent, path: str = "/pos", width: int = 1280, height: int = 800) -> object:
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="ru-RU")  # type: ignore[attr-defined]
+    def make(agent: Agent, path: str = "/pos", width: int = 1280, height: int = 800, lan: bool = False) -> object:
+        headers = {"X-Forwarded-For": LAN_SCREEN} if lan else {}
+        context = browser.new_context(  # type: ignore[attr-defined]
+            viewport={"width": width, "height": height}, locale="ru-RU", extra_http_headers=headers
+        )
         context.set_default_timeout(15000)
         contexts.append(context)
         page = context.new_page()

@@ -140,6 +140,20 @@
       try { showReport(await guarded(() => Y.get("/reports/x"))); setErr("shift-error", err); } catch (err2) { setErr("shift-error", err2); }
     }
   });
+  /* another screen on the LAN (a kitchen display, a second till screen) is paired by a one-time code */
+  $("shift-pair").addEventListener("click", async () => {
+    setErr("shift-error", "");
+    const show = (r) => {
+      $("shift-report").textContent = `${T.pairing_code}: ${r.code}\n` + T.pairing_hint.replace("%(minutes)s", Math.round(r.valid_seconds / 60));
+      $("shift-report").classList.remove("hidden");
+    };
+    try { show(await guarded(() => Y.post("/screens/pairing-codes", {}))); }
+    catch (err) {
+      if (!needsApproval(err)) { setErr("shift-error", err); return; }
+      const pin = await askManager(Y.problemText(err));
+      if (pin) { try { show(await Y.post("/screens/pairing-codes", { approval_pin: pin })); } catch (e2) { setErr("shift-error", e2); } }
+    }
+  });
   function showReport(r) {
     const pay = { cash: T.pay_cash, card: T.pay_card, loyalty: T.pay_loyalty };
     const rows = [`${r.kind === "z" ? T.z_report : T.x_report}${r.shift ? " · № " + r.shift.number : ""}`,

@@ -1,0 +1,1 @@
+"""Screens paired with the register: one-time pairing codes and the signed screen cookie."""
