@@ -62,6 +62,26 @@ def test_cash_payment_gives_change_fiscalizes_and_confirms_the_kitchen(
     assert ("fiscal", "sell", "done") in journal and ("drawer", "drawerOpen", "done") in journal
 
 
+def test_a_kitchen_printer_out_of_paper_does_not_undo_the_sale(edge: EdgeServer, shift_cashier: httpx.Client) -> None:
+    printer = edge.runtime.devices.emulators.printer
+    order = new_order(shift_cashier, line(CROISSANT))
+    printer.set_state(paper="out")
+    try:
+        r = shift_cashier.post(f"/orders/{order['id']}/pay", json={"method": "cash"})
+    finally:
+        printer.set_state(paper="ok")
+    assert r.status_code == 201, r.text
+    data = r.json()["data"]
+    assert data["order"]["status"] == "fiscalized"
+    assert data["warnings"], "the cashier is told the kitchen ticket did not print"
+    journal = edge.query(
+        "SELECT device, kind, state, error FROM device_journal WHERE order_id = ? ORDER BY created_at", order["id"]
+    )
+    kitchen = [row for row in journal if row[1] == "kitchenTicket"]
+    assert len(kitchen) == 1 and kitchen[0][2] == "failed" and "paper" in kitchen[0][3]
+    assert not [row for row in journal if row[2] in ("pending", "unknown")]  # every step settled
+
+
 def test_split_payment_fiscalizes_once_when_fully_paid(edge: EdgeServer, shift_cashier: httpx.Client) -> None:
     order = new_order(shift_cashier, line(WATER, "4"))
     sells_before = len(_sells(edge))

@@ -45,7 +45,7 @@ from edge.domain.checkout._common import (
 from edge.domain.checkout.card import fetch_entry
 from edge.domain.checkout.receipts import document_info, kitchen_ticket, printable_receipt, sell_receipt
 from edge.domain.checkout.reversal import undo_payments
-from edge.domain.orders.repo import fetch_order, touch
+from edge.domain.orders.repo import OrderRecord, fetch_order, touch
 from edge.domain.runtime import Runtime
 from edge.domain.shifts.services import open_fiscal_shift
 from edge.problems import Problem, conflict
@@ -57,13 +57,48 @@ log = structlog.get_logger("edge.checkout.fiscal")
 IMPOSSIBLE = (FiscalStorageBlocked, FiscalStorageExpired, ShiftExpired)
 
 
+Step = tuple[str, str, str, Callable[[], Awaitable[object]]]  # device, kind, request id, the call
+Planned = list[tuple[Step, str]]  # each step with its committed journal row
+
+
+def _after_steps(rt: Runtime, rec: OrderRecord, *, drawer_by_printer: bool) -> list[Step]:
+    """The device steps after the receipt: the kitchen ticket, and the drawer for a cash sale."""
+    steps: list[Step] = []
+    printer = rt.devices.printer
+    ticket = kitchen_ticket(rec)
+    if ticket is not None and printer is not None:
+        steps.append(("printer", "kitchenTicket", ticket.job_id, partial(printer.print_kitchen_ticket, ticket)))
+    drawer = rt.devices.drawer
+    cash = any(p.method == "cash" for p in rec.approved_payments())
+    if cash and drawer is not None and not drawer_by_printer:
+        steps.append(("drawer", "drawerOpen", f"{rec.row.id}:drawer", drawer.open))
+    return steps
+
+
+def _open_steps(conn: Tx, order_id: str, steps: list[Step]) -> Planned:
+    return [
+        (step, journal.open_entry(conn, device=step[0], kind=step[1], request_id=step[2], order_id=order_id))
+        for step in steps
+    ]
+
+
 async def commit_fiscalized(
-    rt: Runtime, order_id: str, entry_id: str | None, info: FiscalDocumentInfo, doc: FiscalDocument | None
-) -> None:
+    rt: Runtime,
+    order_id: str,
+    entry_id: str | None,
+    info: FiscalDocumentInfo,
+    doc: FiscalDocument | None,
+    *,
+    open_after_steps: bool = False,
+) -> Planned | None:
+    """Record the fiscal document. ``open_after_steps`` (a fiscal receipt the caller goes on from): the
+    kitchen-ticket and drawer rows are journaled in the same commit, before either device is driven; a
+    crash after it leaves them open, and recovery settles them as interrupted, as it would rows opened in
+    a commit of their own."""
     async with rt.db.begin() as conn:
         row = order_row(conn, order_id)
         if row.status == "fiscalized":
-            return
+            return None
         values: dict[str, object] = {
             "status": "fiscalized",
             "fiscal_document": encode(info),
@@ -82,7 +117,13 @@ async def commit_fiscalized(
                 conn,
                 KitchenStatusChanged(**header(), order_id=uuid.UUID(order_id), status="confirmed", previous="created"),
             )
+        planned = None
+        if open_after_steps and info.kind != "nonFiscal":
+            planned = _open_steps(
+                conn, order_id, _after_steps(rt, fetch_order(conn, order_id), drawer_by_printer=False)
+            )
     rt.metrics.orders.labels(status="fiscalized").inc()
+    return planned
 
 
 async def _non_fiscal(rt: Runtime, order_id: str) -> None:
@@ -172,6 +213,7 @@ async def fiscalize(rt: Runtime, order_id: str) -> list[str]:
         problem = Problem(503, "unavailable", "No fiscal registrar", "The register has no fiscal registrar configured")
         await remember_problem(rt, order_id, problem)
         raise problem
+    planned: Planned | None = None
     for attempt in range(2):
         try:
             entry_id, request_id, receipt = await _open_journal(rt, fiscal, order_id, row.total)
@@ -213,10 +255,12 @@ async def fiscalize(rt: Runtime, order_id: str) -> list[str]:
             problem = device_failed(rt, "fiscal", exc, "fiscalizing")
             await remember_problem(rt, order_id, problem)
             raise problem from exc
-        await commit_fiscalized(rt, order_id, entry_id, document_info(doc, "sell"), doc)
+        planned = await commit_fiscalized(
+            rt, order_id, entry_id, document_info(doc, "sell"), doc, open_after_steps=True
+        )
         break
     rt.crash.hit("after_fiscal_commit")
-    return await after_fiscal(rt, order_id)
+    return await after_fiscal(rt, order_id, planned)
 
 
 def _entry(conn: Tx, entry_id: str) -> Row:
@@ -239,8 +283,9 @@ async def _reopen_shift(rt: Runtime, fiscal: FiscalRegistrar) -> bool:
     return True
 
 
-async def after_fiscal(rt: Runtime, order_id: str) -> list[str]:
-    """Receipt paper, kitchen ticket and drawer: each journaled, none of them can undo the sale."""
+async def after_fiscal(rt: Runtime, order_id: str, planned: Planned | None = None) -> list[str]:
+    """Receipt paper, kitchen ticket and drawer: each journaled, none of them can undo the sale. ``planned``:
+    the kitchen-ticket and drawer rows already journaled with the fiscal document."""
     warnings: list[str] = []
     async with rt.db.read() as conn:
         rec = fetch_order(conn, order_id)
@@ -262,23 +307,34 @@ async def after_fiscal(rt: Runtime, order_id: str) -> list[str]:
         if ok:
             await remember_problem(rt, order_id, None, receipt_printed=True)
     rt.crash.hit("after_print")
-    steps: list[tuple[str, str, str, Callable[[], Awaitable[object]]]] = []
-    ticket = kitchen_ticket(rec)
-    if ticket is not None and printer is not None:
-        steps.append(("printer", "kitchenTicket", ticket.job_id, partial(printer.print_kitchen_ticket, ticket)))
-    drawer = rt.devices.drawer
-    if cash and drawer is not None and not drawer_by_printer:
-        steps.append(("drawer", "drawerOpen", f"{order_id}:drawer", drawer.open))
-    if steps:
-        # Both rows in one commit before either device is driven; each is settled as soon as it is done.
-        async with rt.db.begin() as conn:
-            entries = [
-                journal.open_entry(conn, device=device, kind=kind, request_id=request_id, order_id=order_id)
-                for device, kind, request_id, _ in steps
-            ]
-        for (device, kind, _, call), entry_id in zip(steps, entries, strict=True):
-            await _drive(rt, order_id, entry_id, device, kind, call, warnings)
+    if planned is None:
+        steps = _after_steps(rt, rec, drawer_by_printer=drawer_by_printer)
+        if steps:
+            # Both rows in one commit before either device is driven.
+            async with rt.db.begin() as conn:
+                planned = _open_steps(conn, order_id, steps)
+    if planned:
+        await _drive_steps(rt, planned, warnings)
     return warnings
+
+
+async def _drive_steps(rt: Runtime, planned: Planned, warnings: list[str]) -> None:
+    """Drive each journaled step in turn, then settle every row in one commit (a step that failed does not
+    stop the next)."""
+    settled: list[tuple[str, str, object, str | None]] = []
+    for (device, kind, _, call), entry_id in planned:
+        try:
+            with timed(rt, kind):
+                result = await call()
+        except DeviceError as exc:
+            problem = device_failed(rt, device, exc, kind)
+            warnings.append(f"{problem.title}: {problem.detail}")
+            settled.append((entry_id, "failed", None, f"{exc.kind}: {exc.message}"))
+        else:
+            settled.append((entry_id, "done", result, None))
+    async with rt.db.begin() as conn:
+        for entry_id, state, result, error in settled:
+            journal.settle(conn, entry_id, state, result, error=error)
 
 
 async def _device_step(
