@@ -137,27 +137,46 @@ async def _non_fiscal(rt: Runtime, order_id: str) -> None:
     await commit_fiscalized(rt, order_id, None, info, None)
 
 
-async def _open_journal(
-    rt: Runtime, fiscal: FiscalRegistrar, order_id: str, total: int
-) -> tuple[str, uuid.UUID, FiscalReceipt]:
-    """Journal the sell (committed before the device sees it) and build its receipt in the same transaction."""
+Prepared = tuple[str, uuid.UUID, FiscalReceipt]  # the sell's journal row, its request uuid and the receipt
+
+
+async def fiscal_baseline(rt: Runtime) -> int | None:
+    """The FN's last document number, when this register fiscalizes and the registrar answers; None otherwise
+    (the sell is then journaled on its own once the order is paid)."""
+    fiscal = rt.devices.fiscal
+    if not rt.settings.app.fiscal or fiscal is None:
+        return None
+    try:
+        with timed(rt, "fiscal_last_document"):
+            return await fiscal.last_document_number()
+    except DeviceError:
+        return None
+
+
+def journal_sell(rt: Runtime, conn: Tx, order_id: str, last_fd: int) -> Prepared:
+    """Journal the sell of a fully paid order in the caller's transaction (committed before the device sees
+    it) and build its receipt from what the transaction sees."""
+    request_id = uuid7()
+    rec = fetch_order(conn, order_id)
+    receipt = sell_receipt(rec, operator_for(conn, rec.row.cashier_id), rt.settings.app.taxation_type)
+    entry_id = journal.open_entry(
+        conn,
+        device="fiscal",
+        kind="sell",
+        request_id=str(request_id),
+        order_id=order_id,
+        amount=rec.row.total,
+        last_known_fd=last_fd,
+    )
+    touch(conn, order_id, status="fiscalizing")
+    return entry_id, request_id, receipt
+
+
+async def _open_journal(rt: Runtime, fiscal: FiscalRegistrar, order_id: str) -> Prepared:
     with timed(rt, "fiscal_last_document"):
         last_fd = await fiscal.last_document_number()
-    request_id = uuid7()
     async with rt.db.begin() as conn:
-        rec = fetch_order(conn, order_id)
-        receipt = sell_receipt(rec, operator_for(conn, rec.row.cashier_id), rt.settings.app.taxation_type)
-        entry_id = journal.open_entry(
-            conn,
-            device="fiscal",
-            kind="sell",
-            request_id=str(request_id),
-            order_id=order_id,
-            amount=total,
-            last_known_fd=last_fd,
-        )
-        touch(conn, order_id, status="fiscalizing")
-    return entry_id, request_id, receipt
+        return journal_sell(rt, conn, order_id, last_fd)
 
 
 async def settle_fiscal_outcome(
@@ -194,15 +213,17 @@ async def settle_fiscal_outcome(
     return None
 
 
-async def fiscalize(rt: Runtime, order_id: str) -> list[str]:
-    """Fiscalize a fully paid order, then print, send the kitchen ticket and open the drawer.
+async def fiscalize(rt: Runtime, order_id: str, prepared: Prepared | None = None) -> list[str]:
+    """Fiscalize a fully paid order, then print, send the kitchen ticket and open the drawer. ``prepared``:
+    the sell was journaled in the commit of the payment that completed the order (the caller holds the order
+    lock), so the first attempt sends it as it is.
 
     Returns warnings from the after-steps (printing problems do not undo a sale)."""
     async with rt.db.read() as conn:
         row = order_row(conn, order_id)
     if row.status == "fiscalized":
         return []
-    if row.status != "paid":
+    if prepared is None and row.status != "paid":
         raise conflict("not_paid", "The order is not fully paid", f"order {row.number} is {row.status}")
     if not rt.settings.app.fiscal:
         with timed(rt, "fiscalize"):
@@ -216,7 +237,10 @@ async def fiscalize(rt: Runtime, order_id: str) -> list[str]:
     planned: Planned | None = None
     for attempt in range(2):
         try:
-            entry_id, request_id, receipt = await _open_journal(rt, fiscal, order_id, row.total)
+            if attempt == 0 and prepared is not None:
+                entry_id, request_id, receipt = prepared
+            else:
+                entry_id, request_id, receipt = await _open_journal(rt, fiscal, order_id)
         except DeviceError as exc:
             problem = device_failed(rt, "fiscal", exc, "fiscalizing")
             await remember_problem(rt, order_id, problem)

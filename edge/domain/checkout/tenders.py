@@ -18,7 +18,7 @@ from edge.domain.auth.services import Actor
 from edge.domain.checkout import journal
 from edge.domain.checkout._common import device_failed, last_trace, order_row, remember_problem, timed
 from edge.domain.checkout.card import commit_sale_result, fetch_entry, resolve_unknown, run_terminal, sale_problem
-from edge.domain.checkout.fiscal import fiscalize
+from edge.domain.checkout.fiscal import Prepared, fiscal_baseline, fiscalize, journal_sell
 from edge.domain.checkout.schemas import PayIn, PayOut
 from edge.domain.orders.repo import OrderRecord, fetch_order, order_out, payment_out, payment_record, touch
 from edge.domain.orders.services import open_shift_id
@@ -85,11 +85,14 @@ async def pay(rt: Runtime, actor: Actor, order_id: str, data: PayIn, idempotency
 
 async def _pay_locked(rt: Runtime, actor: Actor, order_id: str, data: PayIn, idempotency_key: str | None) -> PayOut:
     # The idempotency lookup, the checks and the payment row share one transaction: one commit, and a
-    # repeated key cannot slip in between the lookup and the insert.
+    # repeated key cannot slip in between the lookup and the insert. A cash or points tender that pays the
+    # order in full journals its sell in the same commit (the FN's last document number is read first).
+    baseline = await fiscal_baseline(rt) if data.method != "card" else None
+    prepared: Prepared | None = None
     async with rt.db.begin() as conn:
         known = _existing(conn, order_id, idempotency_key, data.payment_id)
         if known is None:
-            payment_id, entry_id = await _record_payment(rt, conn, order_id, data, idempotency_key)
+            payment_id, entry_id, prepared = await _record_payment(rt, conn, order_id, data, idempotency_key, baseline)
     if known is not None:
         return await _result(rt, order_id, known, [])
     await rt.notify_sync()
@@ -98,14 +101,15 @@ async def _pay_locked(rt: Runtime, actor: Actor, order_id: str, data: PayIn, ide
         terminal = rt.devices.terminal
         assert terminal is not None
         await _card_sale(rt, terminal, entry_id, payment_id)
-    warnings = await _finish_if_paid(rt, order_id)
+    warnings = await _finish_if_paid(rt, order_id, prepared)
     return await _result(rt, order_id, payment_id, warnings)
 
 
 async def _record_payment(
-    rt: Runtime, conn: Tx, order_id: str, data: PayIn, idempotency_key: str | None
-) -> tuple[str, str | None]:
-    """Check the order, insert the payment and (card) open its terminal journal entry; the id of both."""
+    rt: Runtime, conn: Tx, order_id: str, data: PayIn, idempotency_key: str | None, baseline: int | None
+) -> tuple[str, str | None, Prepared | None]:
+    """Check the order, insert the payment and (card) open its terminal journal entry, or (the order now
+    paid in full, ``baseline`` known) journal the sell; the payment's id, the terminal row's, the sell."""
     now = utcnow()
     rec = fetch_order(conn, order_id)
     _check_payable(rec)
@@ -154,7 +158,7 @@ async def _record_payment(
             last_known_trace=_trace_baseline(conn),
         )
         touch(conn, order_id, status="paying")
-        return payment_id, entry_id
+        return payment_id, entry_id, None
     paid_total = rec.row.paid_total + amount
     fully = paid_total >= rec.row.total
     touch(conn, order_id, paid_total=paid_total, status="paid" if fully else "paying", last_problem=None)
@@ -169,7 +173,8 @@ async def _record_payment(
             fully_paid=fully,
         ),
     )
-    return payment_id, None
+    prepared = journal_sell(rt, conn, order_id, baseline) if fully and baseline is not None else None
+    return payment_id, None, prepared
 
 
 def _trace_baseline(conn: Tx) -> int | None:
@@ -209,11 +214,12 @@ async def _card_sale(rt: Runtime, terminal: PaymentTerminal, entry_id: str, paym
         raise refused
 
 
-async def _finish_if_paid(rt: Runtime, order_id: str) -> list[str]:
-    async with rt.db.read() as conn:
-        row = order_row(conn, order_id)
-    if row.status != "paid":
-        return []
-    warnings = await fiscalize(rt, order_id)
+async def _finish_if_paid(rt: Runtime, order_id: str, prepared: Prepared | None = None) -> list[str]:
+    if prepared is None:
+        async with rt.db.read() as conn:
+            row = order_row(conn, order_id)
+        if row.status != "paid":
+            return []
+    warnings = await fiscalize(rt, order_id, prepared)
     await rt.notify_sync()
     return warnings
