@@ -13,6 +13,7 @@ import os
 from collections import OrderedDict
 from enum import StrEnum
 from pathlib import Path
+from typing import TextIO
 
 
 class JobState(StrEnum):
@@ -26,6 +27,7 @@ class JobStore:
         self.max_entries = max_entries
         self._states: OrderedDict[str, JobState] = OrderedDict()
         self._lines = 0
+        self._file: TextIO | None = None  # kept open for appending: a record is one write, not an open and a close
         if path is not None and path.exists():
             self._load(path)
 
@@ -66,15 +68,22 @@ class JobStore:
         if durable and self._lines >= 2 * self.max_entries:
             self._compact(self.path)  # only on the path that may wait for the disk anyway
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"id": job_id, "state": state.value}, ensure_ascii=False) + "\n")
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("a", encoding="utf-8")
+        self._file.write(json.dumps({"id": job_id, "state": state.value}, ensure_ascii=False) + "\n")
+        self._file.flush()  # in the OS once the call returns, so a crash of the process keeps it
+        if durable:
+            os.fsync(self._file.fileno())
         self._lines += 1
 
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
     def _compact(self, path: Path) -> None:
+        self.close()
         tmp = path.with_name(path.name + ".tmp")
         with tmp.open("w", encoding="utf-8") as fh:
             for job_id, state in self._states.items():

@@ -104,6 +104,7 @@ class EscPosPrinter:
             await self._confirm(what="drawer kick")
 
     async def aclose(self) -> None:
+        self._jobs.close()
         await self.transport.close()
 
     # ------------------------------------------------------------------------------------ jobs
