@@ -22,7 +22,7 @@ CODE_TTL = timedelta(minutes=10)
 CODE_DIGITS = 6
 MAX_WRONG_CODES = 5
 MAX_OUTSTANDING = 20
-LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+LOOPBACK = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
 
 
 class PairingCodes:

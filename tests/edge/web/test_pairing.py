@@ -16,9 +16,7 @@ from tests.edge.web.conftest import PINS, TOKEN, Agent, screenshot
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 
-def test_a_lan_kitchen_screen_is_paired_by_a_code_from_the_register(
-    agent: Agent, new_page: Callable[..., Any]
-) -> None:
+def test_a_lan_kitchen_screen_is_paired_by_a_code_from_the_register(agent: Agent, new_page: Callable[..., Any]) -> None:
     tablet = new_page(agent, "/kds", width=1280, height=800, lan=True)
     tablet.locator("#pair-code").wait_for()
     assert TOKEN not in tablet.content()
