@@ -107,7 +107,7 @@ def main() -> None:
     print(f"  of which layout rendering (python-escpos) p50 {layout_p50:7.3f} ms")
     print(
         "  (the driver makes 2 DLE EOT round trips per job to an online printer, n=1 before and after, plus"
-        " two fsynced job-state records; the baseline makes 1 round trip)"
+        " a job-state record before (fsynced) and after; the baseline makes 1 round trip)"
     )
     print(
         f"driver / bare socket ratio: {driver_p50 / bare_p50:.2f}x  (overhead {driver_p50 - bare_p50:.3f} ms per job)"
