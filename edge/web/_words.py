@@ -188,6 +188,8 @@ JS_STRINGS: dict[str, str] = {
     "rep_difference": N_("Difference"),
     "refund": N_("Refund"),
     "reprint": N_("Reprint"),
+    "finish": N_("Finish"),
+    "finished": N_("Finished: the receipt is issued"),
     "draft": N_("Draft"),
     "paying": N_("Paying"),
     "fiscalizing": N_("Fiscalizing"),

@@ -3,6 +3,8 @@ resolved through the terminal, refunds back to the card, and the reversal when t
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -93,6 +95,35 @@ def test_card_refund_goes_back_to_the_card(edge: EdgeServer, card_cashier: httpx
     assert refunded["status"] == "refunded" and refunded["refunds"][0]["card_amount"] == 36000
     refunds = [t for t in _journal(edge) if getattr(t, "kind", "") == "refund" and getattr(t, "amount", 0) == 36000]
     assert len(refunds) == 1
+
+
+def test_a_card_refund_whose_receipt_failed_is_finished_without_refunding_the_card_again(
+    edge: EdgeServer, card_cashier: httpx.Client
+) -> None:
+    order = new_order(card_cashier, line(WATER, "9"))
+    card_cashier.post(f"/orders/{order['id']}/pay", json={"method": "card"})
+    atol_admin(edge, "faults", {"nextError": {"code": 68, "task": "sellReturn"}})
+    r = card_cashier.post(f"/orders/{order['id']}/refund", json={"approval_pin": "2222", "reason": "cold"})
+    assert r.status_code >= 400, r.text
+    stuck = card_cashier.get(f"/orders/{order['id']}").json()["data"]
+    assert stuck["status"] == "fiscalized" and stuck["locked"] is True
+    again = card_cashier.post(f"/orders/{order['id']}/refund", json={"approval_pin": "2222"})
+    assert again.status_code == 409 and again.json()["code"] == "order_locked"  # never a second card refund
+
+    r = card_cashier.post(f"/orders/{order['id']}/fiscalize")
+    assert r.status_code == 200, r.text
+    done = r.json()["data"]["order"]
+    assert done["status"] == "refunded" and not done["locked"] and done["refunded_total"] == 81000
+    refunds = [t for t in _journal(edge) if getattr(t, "kind", "") == "refund" and getattr(t, "amount", 0) == 81000]
+    assert len(refunds) == 1
+    document = done["refunds"][-1]["fiscal_document"]
+    returns = [d for d in fiscal_documents(edge.settings.data_dir) if d["task"] == "sellReturn" and d["total"] == 81000]
+    assert [d["number"] for d in returns] == [document["document_number"]]
+    ((card,),) = edge.query("SELECT card FROM refunds WHERE id = ?", done["refunds"][-1]["id"])
+    assert json.loads(card)["trace_number"] == refunds[0].trace  # type: ignore[attr-defined]
+    actions = edge.query("SELECT action, amount FROM audit_log WHERE order_id = ? ORDER BY id", order["id"])
+    assert actions == [("refund", 81000)]
+    assert card_cashier.post(f"/orders/{order['id']}/fiscalize").status_code == 409  # nothing left to finish
 
 
 def test_fiscal_refusal_after_card_approval_reverses_the_card(edge: EdgeServer, card_cashier: httpx.Client) -> None:

@@ -15,7 +15,7 @@ from edge.domain.checkout._common import device_failed, remember_problem
 from edge.domain.checkout.fiscal import fiscalize
 from edge.domain.checkout.receipts import printable_receipt
 from edge.domain.checkout.recovery import resolve_open_entries
-from edge.domain.checkout.refunds import refund
+from edge.domain.checkout.refunds import finish_refund, refund
 from edge.domain.checkout.schemas import PayIn, PayOut, RefundIn, StepOut
 from edge.domain.checkout.tenders import pay
 from edge.domain.deps import CurrentActor, IdempotencyKey, Rt, approval_pin
@@ -70,7 +70,8 @@ class CheckoutController(Controller):
 
     @post("/fiscalize", operation_id="fiscalizeOrder", status_code=HTTP_200_OK)
     async def fiscalize(self, rt: Rt, actor: CurrentActor, order_id: FromPath[str]) -> Data[StepOut]:
-        """Resolve the order's unknown device outcomes through the devices, then fiscalize it if it is paid."""
+        """Resolve the order's unknown device outcomes through the devices, then fiscalize it if it is paid, or
+        issue the return receipt of a refund whose card leg went through while the receipt failed."""
         require(actor, SELLERS, "fiscalizing")
         warnings: list[str] = []
         async with rt.order_lock(order_id):
@@ -79,12 +80,13 @@ class CheckoutController(Controller):
                 raise Problem(
                     503, "outcome_unknown", "Still unresolved", "The device could not say what happened yet; try again"
                 )
-            async with rt.db.begin() as conn:
-                rec = fetch_order(conn, order_id)
-            if rec.status == "paid":
-                warnings = await fiscalize(rt, order_id)
-            elif rec.status not in ("fiscalized", "draft", "paying"):
-                raise conflict("not_paid", "Nothing to fiscalize", f"the order is {rec.status}")
+            if not await finish_refund(rt, actor, order_id):
+                async with rt.db.begin() as conn:
+                    rec = fetch_order(conn, order_id)
+                if rec.status == "paid":
+                    warnings = await fiscalize(rt, order_id)
+                elif rec.status not in ("fiscalized", "draft", "paying"):
+                    raise conflict("not_paid", "Nothing to fiscalize", f"the order is {rec.status}")
         await rt.notify_sync()
         return Data(StepOut(order=await get_order(rt, order_id), warnings=warnings))
 

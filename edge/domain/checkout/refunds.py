@@ -7,10 +7,11 @@ import json
 import uuid
 from decimal import Decimal
 
+import msgspec
 import structlog
 from sqlalchemy import insert, select, update
 
-from drivers.base import CardOutcome, FiscalOutcomeKind, PendingFiscal, ReceiptKind
+from drivers.base import CardOutcome, CardResult, FiscalDocument, FiscalOutcomeKind, PendingFiscal, ReceiptKind
 from drivers.errors import DeviceError, OutcomeUnknown
 from edge.db import models as m
 from edge.db.outbox import append_event, header
@@ -341,6 +342,7 @@ async def _commit_refund(
             refunded_total=refunded_total,
             status="refunded" if full else "partially_refunded",
             last_problem=None,
+            lock_reason=None,
         )
         await conn.execute(
             update(m.refunds)
@@ -369,3 +371,62 @@ async def _commit_refund(
         )
         audit(conn, "refund", actor, approver, order_id, amount, reason)
     rt.metrics.orders.labels(status="refunded").inc()
+
+
+async def finish_refund(rt: Runtime, actor: Actor, order_id: str) -> bool:
+    """Finish a refund left half done: its card leg went through while the return receipt failed (the
+    receipt is issued now), or recovery found its receipt in the FN (that one is taken). The refund is then
+    recorded without touching the card again. True when a refund was finished; the caller holds the order
+    lock."""
+    async with rt.db.read() as conn:
+        rec = fetch_order(conn, order_id)
+        failed = (
+            await conn.execute(
+                # failed, or still pending after a restart (under the order lock no refund is in flight)
+                select(m.refunds)
+                .where(m.refunds.c.order_id == order_id, m.refunds.c.status.in_(("failed", "pending")))
+                .order_by(m.refunds.c.created_at.desc())
+            )
+        ).first()
+        if failed is None:
+            return False
+        legs = {
+            (row.device, row.kind): row
+            for row in (
+                await conn.execute(
+                    select(m.device_journal).where(
+                        m.device_journal.c.refund_id == failed.id, m.device_journal.c.state == "done"
+                    )
+                )
+            ).all()
+        }
+    card = legs.get(("terminal", "refund"))
+    receipt = legs.get(("fiscal", "sellReturn"))
+    if (card is None) if failed.card_amount else (receipt is None):
+        return False  # no money went back and no receipt was issued: nothing to finish, the cashier refunds again
+    by_id = {line.id: line for line in rec.lines}
+    plan = [
+        (by_id[item["line_id"]], Decimal(item["quantity"]), int(item["amount"])) for item in json.loads(failed.lines)
+    ]
+    points = failed.amount - failed.card_amount - failed.cash_amount
+    tenders = {
+        method: take
+        for method, take in (("card", failed.card_amount), ("loyalty", points), ("cash", failed.cash_amount))
+        if take
+    }
+    if receipt is not None and receipt.result:
+        document: FiscalDocumentInfo | None = document_info(
+            msgspec.json.decode(receipt.result, type=FiscalDocument), "sellReturn"
+        )
+    else:
+        document = await _fiscal_return(rt, rec, failed.id, plan, tenders)
+    approver = Actor(staff_id=uuid.UUID(failed.approved_by or str(actor.staff_id)), name="", role="manager")
+    card_detail = card_json(msgspec.json.decode(card.result, type=CardResult)) if card and card.result else None
+    await _commit_refund(rt, actor, approver, order_id, failed.id, plan, tenders, document, card_detail, failed.reason)
+    log.info("refund_finished", order_id=order_id, refund_id=failed.id)
+    if tenders.get("cash") and rt.devices.drawer is not None:
+        try:
+            await rt.devices.drawer.open()
+        except DeviceError as exc:
+            device_failed(rt, "drawer", exc)
+    return True

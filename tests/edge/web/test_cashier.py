@@ -1,5 +1,6 @@
 """The cashier touchscreen against a real demo register: sales with modifiers and change, the required-modifier
-rule, card and split payments through the terminal emulator, a refund approved by a manager's PIN."""
+rule, card and split payments through the terminal emulator, a refund approved by a manager's PIN, and a refund
+the fiscal registrar left without its receipt finished from the orders list."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from protocols.samples import BLACK_TEA
 from tests.edge.web import _pos as pos
 from tests.edge.web.conftest import PINS, Agent, screenshot
 
@@ -238,3 +240,28 @@ def test_shift_dialog_and_x_report(agent: Agent, new_page: NewPage) -> None:
     text = report.inner_text().replace("\u00a0", " ")
     assert "Внесение: 100,00" in text and "Должно быть в кассе" in text
     screenshot(page, "pos-shift")
+
+
+def test_a_refund_left_without_its_receipt_is_finished_from_the_orders_list(agent: Agent, new_page: NewPage) -> None:
+    manager = agent.login("manager")
+    with agent.api(manager) as client:
+        order = client.post("/orders", json={"items": [{"product_id": str(BLACK_TEA), "quantity": "2"}]}).json()["data"]
+        paid = client.post(f"/orders/{order['id']}/pay", json={"method": "card"})
+        assert paid.json()["data"]["order"]["status"] == "fiscalized", paid.text
+        atol = agent.emulator_admin("atol_admin").rsplit("/admin", 1)[0]
+        httpx.post(f"{atol}/admin/faults", json={"nextError": {"code": 68, "task": "sellReturn"}}).raise_for_status()
+        refused = client.post(f"/orders/{order['id']}/refund", json={"reason": "холодный"})
+        assert refused.status_code >= 400
+    assert _order(agent, order["id"])["locked"] is True
+
+    page = new_page(agent, "/pos")
+    pos.login(page, PINS["cashier"])
+    page.keyboard.press("F3")
+    row = page.locator(f"#orders-body tr[data-order='{order['id']}']")
+    row.wait_for()
+    assert row.locator("button[data-act=refund]").count() == 0  # the card went back once; never twice
+    row.locator("button[data-act=finish]").click()
+    page.locator("#toast", has_text="Готово").wait_for()
+    finished = _order(agent, order["id"])
+    assert finished["status"] == "refunded" and not finished["locked"]
+    assert finished["refunds"][-1]["fiscal_document"]["kind"] == "sellReturn"

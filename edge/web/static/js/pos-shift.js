@@ -21,13 +21,20 @@
         <td>${esc(statusName(o.status))}</td><td class="money">${Y.money(o.total)}</td><td class="row">
         <button type="button" data-act="open">${esc(T.order)}</button>
         ${["fiscalized", "paid"].includes(o.status) ? `<button type="button" data-act="reprint">${esc(T.reprint)}</button>` : ""}
-        ${["fiscalized", "partially_refunded"].includes(o.status) ? `<button type="button" data-act="refund" class="danger">${esc(T.refund)}</button>` : ""}</td></tr>`).join("");
+        ${o.locked || ["paid", "fiscalizing"].includes(o.status) ? `<button type="button" data-act="finish" class="primary" title="${esc(o.lock_reason || "")}">${esc(T.finish)}</button>` : ""}
+        ${["fiscalized", "partially_refunded"].includes(o.status) && !o.locked ? `<button type="button" data-act="refund" class="danger">${esc(T.refund)}</button>` : ""}</td></tr>`).join("");
     } catch (err) { setErr("orders-error", err); }
   }
   $("orders-body").addEventListener("click", async (e) => {
     const b = e.target.closest("button[data-act]"); if (!b) return;
     const id = b.closest("tr").dataset.order;
     if (b.dataset.act === "reprint") return P.reprint(id);
+    if (b.dataset.act === "finish") {
+      /* a receipt or a refund a device left unfinished: resolve it through the devices and go on */
+      try { await guarded(() => Y.post(`/orders/${id}/fiscalize`, {})); toast(T.finished); openOrders(); }
+      catch (err) { setErr("orders-error", err); }
+      return;
+    }
     try {
       const o = await guarded(() => Y.get(`/orders/${id}`));
       if (b.dataset.act === "open") { S.order = o; S.orderType = o.order_type; closeDlg("dlg-orders"); renderCart(); }
