@@ -283,7 +283,7 @@ async def _fiscal_return(
         async with rt.db.begin() as conn:
             journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
         lock = (
-            "The card was refunded but the refund receipt failed: fix the device and retry"
+            "The card was refunded but the refund receipt failed: fix the registrar, then Finish the order"
             if tenders.get("card")
             else None
         )
