@@ -121,6 +121,10 @@ class AgentClient:
     async def reenroll(self, hub_url: str, code: str) -> JsonObject:
         return await self._data("POST", "/tech/enroll", json={"hub_url": hub_url, "code": code})
 
+    async def pairing_code(self) -> JsonObject:
+        """A one-time code that pairs another screen on the LAN (a kitchen tablet) with the register."""
+        return await self._data("POST", "/screens/pairing-codes", json={})
+
     # diagnostics
     async def support_bundle(self) -> bytes:
         try:

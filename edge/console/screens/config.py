@@ -1,4 +1,5 @@
-"""Config: the agent's settings (secrets hidden), changing the chosen ones, and re-enrolling with a new code."""
+"""Config: the agent's settings (secrets hidden), changing the chosen ones, re-enrolling with a new code, and a
+pairing code for another screen on the LAN."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ class ConfigScreen(ConsoleScreen):
         with Horizontal(classes="form"):
             yield Input(placeholder="section.key=value", id="assignment")
             yield Button("Apply", id="apply")
+            yield Button("Pair a screen", id="pair")
         with Horizontal(classes="form"):
             yield Input(placeholder="hub URL", id="hub-url")
             yield Input(placeholder="enrollment code", id="code")
@@ -81,6 +83,14 @@ class ConfigScreen(ConsoleScreen):
             self.say(f"Config: {key} = {value!r}: {result.get('message', 'saved')}")
             self.query_one("#assignment", Input).value = ""
             self.load()
+
+    @on(Button.Pressed, "#pair")
+    @work(exclusive=True, group="pair")
+    async def pair(self) -> None:
+        result = await self.call("Pair a screen", self.client.pairing_code)
+        if result is not None:
+            minutes = int(result.get("valid_seconds", 600)) // 60
+            self.say(f"Pairing code {result.get('code', '?')}: enter it on the new screen within {minutes} min")
 
     @on(Button.Pressed, "#enroll")
     def enroll(self) -> None:

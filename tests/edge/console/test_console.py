@@ -207,6 +207,17 @@ async def test_config_change_validation_error_then_success(edge: EdgeServer, app
     assert status["agent"]["location_name"] == "Пилот"
 
 
+async def test_a_pairing_code_for_a_lan_screen(edge: EdgeServer, app: ConsoleApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("5")
+        await until(pilot, lambda: cell(app, "config", "  app.device_token") == "***")
+        await pilot.click("#pair")
+        await until(pilot, lambda: message(app).startswith("Pairing code "))
+        code = message(app).split()[2].rstrip(":")
+    assert len(code) == 6 and code.isdigit()
+    assert edge.runtime.pairing.redeem(code)  # the agent issued exactly this code, good once
+
+
 async def test_support_bundle_export(tmp_path: Path, edge: EdgeServer, app: ConsoleApp) -> None:
     target = tmp_path / "out" / "bundle.tar.gz"
     async with app.run_test(size=(80, 24)) as pilot:
