@@ -345,20 +345,25 @@ async def after_fiscal(rt: Runtime, order_id: str, planned: Planned | None = Non
 async def _drive_steps(rt: Runtime, planned: Planned, warnings: list[str]) -> None:
     """Drive each journaled step in turn, then settle every row in one commit (a step that failed does not
     stop the next)."""
-    settled: list[tuple[str, str, object, str | None]] = []
-    for (device, kind, _, call), entry_id in planned:
-        try:
-            with timed(rt, kind):
-                result = await call()
-        except DeviceError as exc:
-            problem = device_failed(rt, device, exc, kind)
-            warnings.append(f"{problem.title}: {problem.detail}")
-            settled.append((entry_id, "failed", None, f"{exc.kind}: {exc.message}"))
-        else:
-            settled.append((entry_id, "done", result, None))
+    settled = [
+        (entry_id, await _attempt(rt, device, kind, call, warnings)) for (device, kind, _, call), entry_id in planned
+    ]
     async with rt.db.begin() as conn:
-        for entry_id, state, result, error in settled:
-            journal.settle(conn, entry_id, state, result, error=error)
+        for entry_id, (result, error, _) in settled:
+            journal.settle(conn, entry_id, "failed" if error else "done", result, error=error)
+
+
+async def _attempt(
+    rt: Runtime, device: str, kind: str, call: Callable[[], Awaitable[object]], warnings: list[str]
+) -> tuple[object, str | None, Problem | None]:
+    """Drive one device step: (result, None, None), or (None, error, problem) with the problem in ``warnings``."""
+    try:
+        with timed(rt, kind):
+            return await call(), None, None
+    except DeviceError as exc:
+        problem = device_failed(rt, device, exc, kind)
+        warnings.append(f"{problem.title}: {problem.detail}")
+        return None, f"{exc.kind}: {exc.message}", problem
 
 
 async def _device_step(
@@ -385,17 +390,11 @@ async def _drive(
     warnings: list[str],
 ) -> bool:
     """Drive a device whose journal row is committed, then settle the row."""
-    try:
-        with timed(rt, kind):
-            result = await call()
-    except DeviceError as exc:
-        problem = device_failed(rt, device, exc, kind)
-        warnings.append(f"{problem.title}: {problem.detail}")
-        async with rt.db.begin() as conn:
-            journal.settle(conn, entry_id, "failed", error=f"{exc.kind}: {exc.message}")
+    result, error, problem = await _attempt(rt, device, kind, call, warnings)
+    async with rt.db.begin() as conn:
+        journal.settle(conn, entry_id, "failed" if error else "done", result, error=error)
+    if problem is not None:
         if kind == "receipt":
             await remember_problem(rt, order_id, problem)
         return False
-    async with rt.db.begin() as conn:
-        journal.settle(conn, entry_id, "done", result)
     return True
