@@ -48,6 +48,7 @@ TARGET_P99_MS = 25.0
 TARGET_ORDERS_PER_SECOND = 300.0
 _STEP_SUM = re.compile(r'yago_edge_saga_step_seconds_sum\{step="\w+"\} ([\d.e+-]+)')
 _COMMITS = re.compile(r"yago_edge_db_commits_total ([\d.e+-]+)")
+_SYNCS = re.compile(r"yago_edge_db_syncs_total ([\d.e+-]+)")
 
 
 def _free_port() -> int:
@@ -79,16 +80,17 @@ def _bare_commits(path: Path, count: int) -> list[float]:
 
 
 class _Agent:
-    """Reads the agent's own counters from ``/metrics``: seconds inside device calls, durable commits."""
+    """Reads the agent's own counters from ``/metrics``: seconds inside device calls, durable commits (write
+    transactions) and the COMMITs (fsyncs) that carried them."""
 
     def __init__(self, base: str) -> None:
         self.http = httpx.Client(base_url=base, timeout=30)
 
-    def counters(self) -> tuple[float, float]:
+    def counters(self) -> tuple[float, float, float]:
         text = self.http.get("/metrics").text
         device = sum(float(m.group(1)) for m in _STEP_SUM.finditer(text))
-        commits = _COMMITS.search(text)
-        return device, float(commits.group(1)) if commits else 0.0
+        commits, syncs = _COMMITS.search(text), _SYNCS.search(text)
+        return device, float(commits.group(1)) if commits else 0.0, float(syncs.group(1)) if syncs else 0.0
 
     def close(self) -> None:
         self.http.close()
@@ -259,10 +261,10 @@ def _sequential(port: int, agent: _Agent) -> tuple[list[float], list[float], flo
     totals: list[float] = []
     devices: list[float] = []
     busy = 0.0
-    _, commits_before = agent.counters()
+    _, commits_before, _ = agent.counters()
     run_started = time.perf_counter()
     for _ in range(ORDERS):
-        device_before, _ = agent.counters()
+        device_before, _, _ = agent.counters()
         started = time.perf_counter()
         cashier.checkout()
         elapsed = time.perf_counter() - started
@@ -271,14 +273,17 @@ def _sequential(port: int, agent: _Agent) -> tuple[list[float], list[float], flo
         devices.append(agent.counters()[0] - device_before)
         if time.perf_counter() - run_started > BUDGET_SECONDS:
             break
-    _, commits_after = agent.counters()
+    _, commits_after, _ = agent.counters()
     cashier.close()
     return totals, devices, len(totals) / busy, (commits_after - commits_before) / len(totals)
 
 
-def _concurrent(port: int, pids: dict[str, int]) -> tuple[int, float, list[float], dict[str, float]]:
+def _concurrent(
+    port: int, pids: dict[str, int], agent: _Agent
+) -> tuple[int, float, list[float], dict[str, float], float]:
     """``CONCURRENT_CLIENTS`` cashiers checking out as fast as they can for ``CONCURRENT_SECONDS``; also the CPU
-    seconds each process spent per checkout meanwhile."""
+    seconds each process spent per checkout meanwhile, and the COMMITs per checkout (several cashiers' writes
+    share one)."""
     cashiers = [_Cashier(port) for _ in range(CONCURRENT_CLIENTS)]
     latencies: list[list[float]] = [[] for _ in cashiers]
     errors: list[BaseException] = []
@@ -293,6 +298,7 @@ def _concurrent(port: int, pids: dict[str, int]) -> tuple[int, float, list[float
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 
+    _, _, syncs_before = agent.counters()
     cpu_before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
     own_before = time.process_time()
     started = time.perf_counter()
@@ -304,12 +310,14 @@ def _concurrent(port: int, pids: dict[str, int]) -> tuple[int, float, list[float
     elapsed = time.perf_counter() - started
     cpu = {name: _cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
     cpu["cashiers (this process)"] = time.process_time() - own_before
+    _, _, syncs_after = agent.counters()
     for cashier in cashiers:
         cashier.close()
     if errors:
         raise errors[0]
     flat = [t for per_client in latencies for t in per_client]
-    return len(flat), len(flat) / elapsed, flat, {name: seconds / len(flat) for name, seconds in cpu.items()}
+    per_checkout = {name: seconds / len(flat) for name, seconds in cpu.items()}
+    return len(flat), len(flat) / elapsed, flat, per_checkout, (syncs_after - syncs_before) / len(flat)
 
 
 def _ms(seconds: float) -> str:
@@ -331,8 +339,8 @@ def main() -> None:
             opener.close()
             agent = _Agent(base)
             totals, devices, sequential_rate, commits = _sequential(port, agent)
+            concurrent_orders, concurrent_rate, concurrent_totals, cpu, syncs = _concurrent(port, pids, agent)
             agent.close()
-            concurrent_orders, concurrent_rate, concurrent_totals, cpu = _concurrent(port, pids)
         per_checkout = max(1, round(commits))
         bare = _bare_commits(root / "bare.db", len(totals) * per_checkout)
     overhead = [t - d for t, d in zip(totals, devices, strict=True)]
@@ -358,6 +366,7 @@ def main() -> None:
         f"{concurrent_rate:7.1f} orders/s ({concurrent_orders} orders; checkout p50 "
         f"{_ms(statistics.median(concurrent_totals)).strip()}, p99 {_ms(_percentile(concurrent_totals, 0.99)).strip()})"
     )
+    print(f"  meanwhile the {commits:.0f} write transactions of a checkout took {syncs:.2f} COMMITs (fsyncs)")
     busiest = max(cpu, key=lambda name: cpu[name])
     print(
         "  CPU per checkout meanwhile: "

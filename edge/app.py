@@ -106,7 +106,7 @@ async def _runtime(settings: Settings) -> AsyncIterator[Runtime]:
     try:
         await upgrade_database(db)
         rt = Runtime(settings=settings, db=db, catalog=CatalogCache(), version=agent_version())
-        rt.metrics.count_commits(lambda: db.commits)
+        rt.metrics.count_commits(lambda: db.commits, lambda: db.syncs)
         await _seed_local(rt)
         await _load_catalog(rt)
         manager = DeviceManager.from_settings(

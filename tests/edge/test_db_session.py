@@ -170,3 +170,104 @@ async def test_a_named_parameter_left_out_is_an_error(db: Database) -> None:
     async with db.read() as tx:
         with pytest.raises(KeyError, match="token_hash"):
             tx.first(SESSION_BY_HASH)
+
+
+async def _committed(db: Database) -> list[str]:
+    async with db.read() as tx:
+        return [r.who for r in tx.all(text("SELECT who FROM t ORDER BY id"))]
+
+
+async def _behind_a_holder(db: Database, writers: list[tuple[str, bool]]) -> list[BaseException | list[str]]:
+    """Hold the write lock while ``writers`` queue up behind it, then let them all run; for each, the rows a
+    reader saw the moment its block returned, or the error its block raised. ``(who, fail)``: a writer that
+    fails raises inside its block after its insert."""
+    held = asyncio.Event()
+    release = asyncio.Event()
+
+    async def holder() -> list[str]:
+        async with db.begin() as tx:
+            tx.run(text("INSERT INTO t (who) VALUES ('holder')"))
+            held.set()
+            await release.wait()
+        return await _committed(db)
+
+    async def writer(who: str, fail: bool) -> list[str]:
+        async with db.begin() as tx:
+            tx.run(text("INSERT INTO t (who) VALUES (:who)"), {"who": who})
+            if fail:
+                raise RuntimeError(f"{who} failed")
+        return await _committed(db)
+
+    first = asyncio.ensure_future(holder())
+    await held.wait()
+    queued = [asyncio.ensure_future(writer(who, fail)) for who, fail in writers]
+    await asyncio.sleep(0.05)  # every writer is waiting for the lock
+    release.set()
+    return await asyncio.wait_for(asyncio.gather(first, *queued, return_exceptions=True), timeout=10)
+
+
+async def test_an_idle_register_commits_each_block_at_once(db: Database) -> None:
+    syncs = db.syncs
+    for who in ("a", "b"):
+        async with db.begin() as tx:
+            tx.run(text("INSERT INTO t (who) VALUES (:who)"), {"who": who})
+        assert (await _committed(db))[-1] == who  # durable and visible when the block returns
+    assert db.syncs - syncs == 2
+
+
+async def test_writers_queued_behind_one_block_share_its_commit_and_return_only_once_durable(db: Database) -> None:
+    commits, syncs = db.commits, db.syncs
+    seen = await _behind_a_holder(db, [(f"w{i}", False) for i in range(5)])
+    everyone = ["holder", "w0", "w1", "w2", "w3", "w4"]
+    assert seen == [everyone] * 6  # no block returned before the COMMIT that holds every row
+    assert db.commits - commits == 6
+    assert db.syncs - syncs == 1
+
+
+async def test_a_failed_block_in_a_group_rolls_back_alone(db: Database) -> None:
+    syncs = db.syncs
+    holder, a, b, c = await _behind_a_holder(db, [("a", False), ("b", True), ("c", False)])
+    assert isinstance(b, RuntimeError)
+    assert holder == a == c == ["holder", "a", "c"]
+    assert db.syncs - syncs == 1
+
+
+async def test_a_commit_that_fails_fails_every_block_it_carried_and_keeps_none(db: Database) -> None:
+    async with db.begin() as tx:
+        tx.run(text("CREATE TABLE parent (id INTEGER PRIMARY KEY)"))
+        tx.run(
+            text(
+                "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id)"
+                " DEFERRABLE INITIALLY DEFERRED)"
+            )
+        )
+    held = asyncio.Event()
+    release = asyncio.Event()
+
+    async def holder() -> None:
+        async with db.begin() as tx:
+            tx.run(text("INSERT INTO t (who) VALUES ('holder')"))
+            held.set()
+            await release.wait()
+
+    async def orphan() -> None:  # a deferred constraint is checked by the COMMIT, so the COMMIT fails
+        async with db.begin() as tx:
+            tx.run(text("INSERT INTO child (id, parent_id) VALUES (1, 99)"))
+
+    async def writer() -> None:
+        async with db.begin() as tx:
+            tx.run(text("INSERT INTO t (who) VALUES ('writer')"))
+
+    first = asyncio.ensure_future(holder())
+    await held.wait()
+    queued = [asyncio.ensure_future(orphan()), asyncio.ensure_future(writer())]
+    await asyncio.sleep(0.05)
+    release.set()
+    outcomes = await asyncio.wait_for(asyncio.gather(first, *queued, return_exceptions=True), timeout=10)
+    assert all(isinstance(o, sqlite3.OperationalError) and "not committed" in str(o) for o in outcomes), outcomes
+    assert await _committed(db) == []
+    async with db.read() as tx:
+        assert tx.scalar(text("SELECT count(*) FROM child")) == 0
+    async with db.begin() as tx:  # the register writes on
+        tx.run(text("INSERT INTO t (who) VALUES ('after')"))
+    assert await _committed(db) == ["after"]

@@ -10,12 +10,18 @@ from prometheus_client.registry import Collector
 
 
 class _CommitCounter(Collector):
-    def __init__(self, read: Callable[[], int]) -> None:
-        self._read = read
+    def __init__(self, commits: Callable[[], int], syncs: Callable[[], int]) -> None:
+        self._commits = commits
+        self._syncs = syncs
 
     def collect(self) -> Iterator[Metric]:
         yield CounterMetricFamily(
-            "yago_edge_db_commits", "Durable write transactions committed to the register database", self._read()
+            "yago_edge_db_commits", "Durable write transactions committed to the register database", self._commits()
+        )
+        yield CounterMetricFamily(
+            "yago_edge_db_syncs",
+            "COMMITs (fsyncs) of the register database; one carries several at peak",
+            self._syncs(),
         )
 
 
@@ -40,6 +46,7 @@ class Metrics:
             "yago_edge_outbox_oldest_age_seconds", "Age of the oldest unacknowledged event", registry=self.registry
         )
 
-    def count_commits(self, read: Callable[[], int]) -> None:
-        """Export ``read()`` (the database's commit count) as ``yago_edge_db_commits_total``."""
-        self.registry.register(_CommitCounter(read))
+    def count_commits(self, commits: Callable[[], int], syncs: Callable[[], int]) -> None:
+        """Export the database's write transactions and COMMITs as ``yago_edge_db_commits_total`` and
+        ``yago_edge_db_syncs_total``."""
+        self.registry.register(_CommitCounter(commits, syncs))
