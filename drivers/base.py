@@ -186,6 +186,11 @@ class PendingFiscal:
     total: int  # kopecks
     last_known_document_number: int
     started_at: datetime
+    search_fiscal_storage: bool = True
+    """False: decide from the Web Server's record of the request alone; a request it has no record of is
+    UNKNOWN with ``request_unknown`` set, and the FN is not searched."""
+    claimed_documents: frozenset[int] = frozenset()
+    """FDs after ``last_known_document_number`` known to be other operations': the FN search skips them."""
 
 
 class FiscalOutcomeKind(StrEnum):
@@ -199,6 +204,7 @@ class FiscalOutcome:
     kind: FiscalOutcomeKind
     document: FiscalDocument | None = None
     detail: str = ""
+    request_unknown: bool = False  # the Web Server has no record of the request (it never reached the device)
 
 
 class ShiftState(StrEnum):

@@ -1,7 +1,8 @@
 """Resolving a receipt whose answer was lost: the same request uuid first, then the fiscal storage itself.
 
 A document counts as registered only when the Web Server returns it for the uuid, or exactly one new FN
-document matches the operation (tag 1054), the total (1020) and carries a fiscal sign (1077). "Not
+document matches the operation (tag 1054), the total (1020) and carries a fiscal sign (1077); documents the
+caller knows to be other operations' (``claimed_documents``) are not candidates. "Not
 registered" is said only when it is proven; every doubt is UNKNOWN, which keeps the order locked.
 """
 
@@ -62,6 +63,8 @@ async def resolve(
             return FiscalOutcome(
                 kind=NOT_REGISTERED, detail=f"device refused: {state.error_code} {state.error_description}"
             )
+    elif not pending.search_fiscal_storage:
+        return FiscalOutcome(kind=UNKNOWN, request_unknown=True, detail="the Web Server has no record of the request")
     return await _from_fiscal_storage(session, pending, device_tz=device_tz)
 
 
@@ -79,7 +82,10 @@ async def _from_fiscal_storage(
         return FiscalOutcome(kind=UNKNOWN, detail=f"FN at FD {last}, below the journaled {known}: replaced FN?")
 
     matches: list[FnDocument] = []
+    claimed = pending.claimed_documents
     for number in range(known + 1, last + 1):
+        if number in claimed:
+            continue
         try:
             candidate = parse_fn_document(await session.execute(fn_document_task(number)), number, device_tz)
         except DeviceError as exc:
@@ -87,7 +93,9 @@ async def _from_fiscal_storage(
         if candidate.matches(pending.kind, pending.total):
             matches.append(candidate)
     if not matches:
-        return FiscalOutcome(kind=NOT_REGISTERED, detail=f"none of FD {known + 1}..{last} is this receipt")
+        others = sum(1 for n in claimed if known < n <= last)
+        mine = f" ({others} of them other operations')" if others else ""
+        return FiscalOutcome(kind=NOT_REGISTERED, detail=f"none of FD {known + 1}..{last}{mine} is this receipt")
     if len(matches) > 1:
         numbers = ", ".join(str(m.number) for m in matches)
         return FiscalOutcome(kind=UNKNOWN, detail=f"several documents match: FD {numbers}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -225,6 +226,30 @@ async def test_two_matching_documents_are_unknown(shop: AtolWebServerRegistrar) 
     await shop.register_receipt(receipt(), uuid.uuid4())
     outcome = await shop.resolve(pending)
     assert outcome.kind is UNKNOWN and "several" in outcome.detail
+
+
+async def test_documents_claimed_by_other_operations_are_not_candidates(shop: AtolWebServerRegistrar) -> None:
+    pending = await pending_for(shop, receipt())
+    first = await shop.register_receipt(receipt(), uuid.uuid4())  # other sales of the same total
+    second = await shop.register_receipt(receipt(), uuid.uuid4())
+    both = replace(pending, claimed_documents=frozenset({first.document_number, second.document_number}))
+    outcome = await shop.resolve(both)
+    assert outcome.kind is NOT_REGISTERED and "2 of them other operations'" in outcome.detail
+    one = replace(pending, claimed_documents=frozenset({first.document_number}))
+    outcome = await shop.resolve(one)
+    assert outcome.kind is REGISTERED and outcome.document is not None
+    assert outcome.document.document_number == second.document_number  # only what was claimed is skipped
+
+
+async def test_without_the_fn_search_only_the_web_servers_record_answers(shop: AtolWebServerRegistrar) -> None:
+    sale = receipt()
+    never_sent = replace(await pending_for(shop, sale), search_fiscal_storage=False)
+    sent = replace(await pending_for(shop, sale), search_fiscal_storage=False)
+    await shop.register_receipt(sale, sent.request_id)
+    outcome = await shop.resolve(never_sent)  # the FN moved on, with a matching document, but it is not searched
+    assert outcome.kind is UNKNOWN and outcome.request_unknown
+    outcome = await shop.resolve(sent)
+    assert outcome.kind is REGISTERED and not outcome.request_unknown
 
 
 async def test_fn_behind_the_journal_is_unknown(shop: AtolWebServerRegistrar) -> None:
