@@ -16,6 +16,7 @@ import structlog
 
 from drivers.base import (
     FiscalDocument,
+    FiscalOutcome,
     FiscalOutcomeKind,
     FiscalReceipt,
     FiscalRegistrar,
@@ -179,38 +180,50 @@ async def _open_journal(rt: Runtime, fiscal: FiscalRegistrar, order_id: str) -> 
         return journal_sell(rt, conn, order_id, last_fd)
 
 
-async def settle_fiscal_outcome(
-    rt: Runtime, fiscal: FiscalRegistrar, entry: Row, order_id: str
-) -> FiscalDocument | None:
-    """Resolve a sell whose answer was lost. Registered → committed; not registered → the order is paid
-    again (a new request may go); unknown → the order stays locked."""
-    pending = PendingFiscal(
+def pending_sell(entry: Row, *, search: bool = True, claimed: frozenset[int] = frozenset()) -> PendingFiscal:
+    """The journaled sell ``entry`` as the driver resolves it (see :class:`PendingFiscal`)."""
+    return PendingFiscal(
         request_id=uuid.UUID(entry.request_id),
         kind=ReceiptKind.SELL,
         total=entry.amount or 0,
         last_known_document_number=entry.last_known_fd or 0,
         started_at=entry.created_at,
+        search_fiscal_storage=search,
+        claimed_documents=claimed,
     )
+
+
+async def resolve_sell(rt: Runtime, fiscal: FiscalRegistrar, pending: PendingFiscal) -> FiscalOutcome:
     try:
-        outcome = await fiscal.resolve(pending)
+        return await fiscal.resolve(pending)
     except DeviceError as exc:
         device_failed(rt, "fiscal", exc)
-        outcome = None
-    if outcome is not None and outcome.kind is FiscalOutcomeKind.REGISTERED and outcome.document is not None:
+        return FiscalOutcome(kind=FiscalOutcomeKind.UNKNOWN, detail="device unreachable")
+
+
+async def apply_fiscal_outcome(rt: Runtime, entry: Row, order_id: str, outcome: FiscalOutcome) -> bool:
+    """Registered → committed; not registered → the order is paid again (a new request may go); unknown →
+    the order stays locked. Whether the sell was registered."""
+    if outcome.kind is FiscalOutcomeKind.REGISTERED and outcome.document is not None:
         await commit_fiscalized(rt, order_id, entry.id, document_info(outcome.document, "sell"), outcome.document)
-        return outcome.document
+        return True
     async with rt.db.begin() as conn:
-        if outcome is not None and outcome.kind is FiscalOutcomeKind.NOT_REGISTERED:
+        if outcome.kind is FiscalOutcomeKind.NOT_REGISTERED:
             journal.settle(conn, entry.id, "failed", error=outcome.detail or "not registered")
             touch(conn, order_id, status="paid", lock_reason=None)
         else:
-            journal.settle(conn, entry.id, "unknown", error=outcome.detail if outcome else "device unreachable")
+            journal.settle(conn, entry.id, "unknown", error=outcome.detail)
             touch(
                 conn,
                 order_id,
                 lock_reason="The receipt may have been fiscalized; waiting to read the fiscal storage before going on",
             )
-    return None
+    return False
+
+
+async def settle_fiscal_outcome(rt: Runtime, fiscal: FiscalRegistrar, entry: Row, order_id: str) -> bool:
+    """Resolve a sell whose answer was lost, and apply what the device says (:func:`apply_fiscal_outcome`)."""
+    return await apply_fiscal_outcome(rt, entry, order_id, await resolve_sell(rt, fiscal, pending_sell(entry)))
 
 
 async def fiscalize(rt: Runtime, order_id: str, prepared: Prepared | None = None) -> list[str]:
@@ -253,7 +266,7 @@ async def fiscalize(rt: Runtime, order_id: str, prepared: Prepared | None = None
             device_failed(rt, "fiscal", exc)
             async with rt.db.begin() as conn:
                 entry = _entry(conn, entry_id)
-            if await settle_fiscal_outcome(rt, fiscal, entry, order_id) is not None:
+            if await settle_fiscal_outcome(rt, fiscal, entry, order_id):
                 break
             async with rt.db.begin() as conn:
                 rec = fetch_order(conn, order_id)

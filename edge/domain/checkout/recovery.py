@@ -5,19 +5,26 @@ then sagas caught between steps are carried on (a fully paid order is fiscalized
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
-from drivers.base import CardOutcome, FiscalOutcomeKind, PendingFiscal, ReceiptKind
+from drivers.base import CardOutcome, FiscalOutcome, FiscalOutcomeKind, FiscalRegistrar, PendingFiscal, ReceiptKind
 from drivers.errors import DeviceError
 from edge.db import models as m
-from edge.db.sql import Row
+from edge.db.sql import Query, Row
 from edge.domain.checkout import journal
 from edge.domain.checkout.card import commit_sale_result, resolve_unknown
-from edge.domain.checkout.fiscal import fiscalize, settle_fiscal_outcome
+from edge.domain.checkout.fiscal import (
+    apply_fiscal_outcome,
+    fiscalize,
+    pending_sell,
+    resolve_sell,
+    settle_fiscal_outcome,
+)
 from edge.domain.checkout.reversal import _mark_reversed
-from edge.domain.orders.repo import fetch_order, touch
+from edge.domain.orders.repo import fetch_order, fiscal_info, touch
 from edge.domain.runtime import Runtime
 from edge.problems import Problem
 from protocols.ids import utcnow
@@ -64,8 +71,8 @@ async def _fiscal(rt: Runtime, entry: Row) -> None:
     if fiscal is None:
         return
     if entry.kind == "sell" and entry.order_id:
-        doc = await settle_fiscal_outcome(rt, fiscal, entry, entry.order_id)
-        log.info("fiscal_sell_resolved", order_id=entry.order_id, registered=doc is not None)
+        registered = await settle_fiscal_outcome(rt, fiscal, entry, entry.order_id)
+        log.info("fiscal_sell_resolved", order_id=entry.order_id, registered=registered)
         return
     if entry.kind == "sellReturn":
         outcome = await fiscal.resolve(
@@ -103,22 +110,79 @@ async def _other(rt: Runtime, entry: Row) -> None:
         journal.settle(conn, entry.id, "failed", error="interrupted by a restart")
 
 
-async def resolve_open_entries(rt: Runtime, order_id: str | None = None) -> int:
-    """Settle pending/unknown journal rows (of one order, or all); returns how many are still open."""
+async def resolve_open_entries(rt: Runtime, order_id: str | None = None, *, startup: bool = False) -> int:
+    """Settle pending/unknown journal rows (of one order, or all); returns how many are still open.
+
+    At start-up (nothing else is selling) sells are resolved in two passes; see :func:`_unsent_sells`."""
     async with rt.db.begin() as conn:
         entries = journal.open_entries(conn, order_id)
+    fiscal = rt.devices.fiscal
+    unsent: list[tuple[Row, FiscalOutcome]] = []
+    complete = True  # every other sell is placed: its document is on its order, or it never reached the device
     for entry in entries:
         try:
             if entry.device == "terminal":
                 await _terminal(rt, entry)
+            elif (
+                startup and fiscal is not None and entry.device == "fiscal" and entry.kind == "sell" and entry.order_id
+            ):
+                outcome = await resolve_sell(rt, fiscal, pending_sell(entry, search=False))
+                if outcome.request_unknown:
+                    unsent.append((entry, outcome))
+                    continue
+                complete = complete and outcome.kind is not FiscalOutcomeKind.UNKNOWN
+                registered = await apply_fiscal_outcome(rt, entry, entry.order_id, outcome)
+                log.info("fiscal_sell_resolved", order_id=entry.order_id, registered=registered)
             elif entry.device == "fiscal":
                 await _fiscal(rt, entry)
             else:
                 await _other(rt, entry)
         except DeviceError as exc:
             log.warning("resolve_failed", entry_id=entry.id, device=entry.device, error=exc.message)
+    if unsent and fiscal is not None:
+        await _unsent_sells(rt, fiscal, unsent, complete=complete)
     async with rt.db.begin() as conn:
         return len(journal.open_entries(conn, order_id))
+
+
+async def _unsent_sells(
+    rt: Runtime, fiscal: FiscalRegistrar, unsent: list[tuple[Row, FiscalOutcome]], *, complete: bool
+) -> None:
+    """Sells the Web Server has no record of, resolved from the FN once every other sell is placed.
+
+    While several tills' worth of cashiers share one register, the FD an unsent sell journaled as its baseline
+    is soon behind: other sales of the same total follow it in the FN, and a plain search finds them all. Once
+    every other sell is placed (its document on its order, or, like these, never sent), the documents on
+    orders are no candidates; what is left decides. A match with other unsent sells also waiting stays
+    UNKNOWN: which one it is cannot be told."""
+    for entry, outcome in unsent:
+        if complete:
+            claimed = await _claimed_sells(rt, entry)
+            outcome = await resolve_sell(rt, fiscal, pending_sell(entry, claimed=claimed))
+            if outcome.kind is FiscalOutcomeKind.REGISTERED and len(unsent) > 1:
+                outcome = FiscalOutcome(
+                    kind=FiscalOutcomeKind.UNKNOWN,
+                    detail=f"{outcome.detail}, but {len(unsent) - 1} other unsent receipts could be it",
+                )
+        registered = await apply_fiscal_outcome(rt, entry, entry.order_id, outcome)
+        log.info("fiscal_sell_resolved", order_id=entry.order_id, registered=registered, detail=outcome.detail)
+
+
+async def _claimed_sells(rt: Runtime, entry: Row) -> frozenset[int]:
+    """FD numbers after ``entry``'s baseline already on orders (those taken from a day before it on: an FN shift
+    lasts at most 24 hours)."""
+    since = entry.created_at - timedelta(days=1)
+    async with rt.db.read() as conn:
+        blobs = conn.all(_SOLD_SINCE, {"since": since})
+    numbers = (info.document_number for info in map(fiscal_info, (b.fiscal_document for b in blobs)) if info)
+    return frozenset(n for n in numbers if n > (entry.last_known_fd or 0))
+
+
+_SOLD_SINCE = Query(
+    select(m.orders.c.fiscal_document).where(
+        m.orders.c.fiscal_document.is_not(None), m.orders.c.created_at >= bindparam("since")
+    )
+)
 
 
 async def continue_sagas(rt: Runtime) -> None:
@@ -153,7 +217,7 @@ async def continue_sagas(rt: Runtime) -> None:
 
 async def recover(rt: Runtime) -> int:
     """Run at start-up before serving; returns the number of operations still unresolved."""
-    left = await resolve_open_entries(rt)
+    left = await resolve_open_entries(rt, startup=True)
     await continue_sagas(rt)
     rt.recovery_pending = left
     if left:
