@@ -117,7 +117,7 @@ async def resolve_open_entries(rt: Runtime, order_id: str | None = None, *, star
     async with rt.db.begin() as conn:
         entries = journal.open_entries(conn, order_id)
     fiscal = rt.devices.fiscal
-    unsent: list[tuple[Row, FiscalOutcome]] = []
+    unsent: list[Row] = []
     complete = True  # every other sell is placed: its document is on its order, or it never reached the device
     for entry in entries:
         try:
@@ -128,7 +128,7 @@ async def resolve_open_entries(rt: Runtime, order_id: str | None = None, *, star
             ):
                 outcome = await resolve_sell(rt, fiscal, pending_sell(entry, search=False))
                 if outcome.request_unknown:
-                    unsent.append((entry, outcome))
+                    unsent.append(entry)
                     continue
                 complete = complete and outcome.kind is not FiscalOutcomeKind.UNKNOWN
                 registered = await apply_fiscal_outcome(rt, entry, entry.order_id, outcome)
@@ -145,25 +145,22 @@ async def resolve_open_entries(rt: Runtime, order_id: str | None = None, *, star
         return len(journal.open_entries(conn, order_id))
 
 
-async def _unsent_sells(
-    rt: Runtime, fiscal: FiscalRegistrar, unsent: list[tuple[Row, FiscalOutcome]], *, complete: bool
-) -> None:
+async def _unsent_sells(rt: Runtime, fiscal: FiscalRegistrar, unsent: list[Row], *, complete: bool) -> None:
     """Sells the Web Server has no record of, resolved from the FN once every other sell is placed.
 
     While several tills' worth of cashiers share one register, the FD an unsent sell journaled as its baseline
     is soon behind: other sales of the same total follow it in the FN, and a plain search finds them all. Once
     every other sell is placed (its document on its order, or, like these, never sent), the documents on
     orders are no candidates; what is left decides. A match with other unsent sells also waiting stays
-    UNKNOWN: which one it is cannot be told."""
-    for entry, outcome in unsent:
-        if complete:
-            claimed = await _claimed_sells(rt, entry)
-            outcome = await resolve_sell(rt, fiscal, pending_sell(entry, claimed=claimed))
-            if outcome.kind is FiscalOutcomeKind.REGISTERED and len(unsent) > 1:
-                outcome = FiscalOutcome(
-                    kind=FiscalOutcomeKind.UNKNOWN,
-                    detail=f"{outcome.detail}, but {len(unsent) - 1} other unsent receipts could be it",
-                )
+    UNKNOWN: which one it is cannot be told. While some other sell is itself unknown, the plain search runs."""
+    for entry in unsent:
+        claimed = await _claimed_sells(rt, entry) if complete else frozenset()
+        outcome = await resolve_sell(rt, fiscal, pending_sell(entry, claimed=claimed))
+        if complete and outcome.kind is FiscalOutcomeKind.REGISTERED and len(unsent) > 1:
+            outcome = FiscalOutcome(
+                kind=FiscalOutcomeKind.UNKNOWN,
+                detail=f"{outcome.detail}, but {len(unsent) - 1} other unsent receipts could be it",
+            )
         registered = await apply_fiscal_outcome(rt, entry, entry.order_id, outcome)
         log.info("fiscal_sell_resolved", order_id=entry.order_id, registered=registered, detail=outcome.detail)
 
