@@ -459,3 +459,21 @@ async def test_a_document_another_client_closed_is_seen_once_the_trusted_number_
     assert await driver.last_document_number() == 2  # still trusting its own last document
     monkeypatch.setattr(atol_client, "LAST_DOCUMENT_TRUST_SECONDS", 0.0)
     assert await driver.last_document_number() == 3
+
+
+async def test_polls_for_a_slow_device_aim_at_when_it_was_last_done(atol: Harness) -> None:
+    driver = AtolWebServerRegistrar(atol.url, result_timeout=5.0)  # the default 0.25 s poll interval
+    try:
+        await driver.open_shift(OPERATOR)
+        atol.faults(delay=0.2)  # a receipt takes the device 0.2 s
+        polls: list[int] = []
+        for _ in range(6):
+            before = _sent(driver)
+            await driver.register_receipt(receipt(), uuid.uuid4())
+            polls.append(_sent(driver) - before - 1)  # the GETs after the POST
+        # The first receipt's polls back off from 2 ms towards the interval (0, 2, 6, … 126, 254 ms); the
+        # later ones start about when the device was last done.
+        assert polls[0] >= 6, polls
+        assert sum(polls[2:]) / len(polls[2:]) <= polls[0] / 2, polls
+    finally:
+        await driver.aclose()
