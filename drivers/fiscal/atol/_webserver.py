@@ -25,6 +25,8 @@ from drivers.fiscal.atol.errors import error_for
 from drivers.fiscal.atol.tasks import MUTATING_TASKS, Task, encode_request
 from drivers.transport.http import HttpClient, HttpLost, HttpNotSent, HttpTimeout
 
+_QUICK = 0.005
+"""A task done within this long is polled at once, then 2 ms later: waiting first would only add latency."""
 TERMINAL_STATUSES = frozenset({"ready", "error", "interrupted", "canceled"})
 PENDING_STATUSES = frozenset({"wait", "inProgress", "blocked"})
 
@@ -184,7 +186,7 @@ class WebServerSession:
         # after more polls: it takes about this long.
         expected = self._expected.get(task_type, 0.0) * 0.8 if first_poll_found_it else took
         expected = min(expected, self.result_timeout / 4)
-        self._expected[task_type] = expected if expected >= 0.001 else 0.0
+        self._expected[task_type] = expected if expected >= _QUICK else 0.0
 
     async def execute(self, task: Task, request_id: uuid.UUID | None = None) -> bytes | None:
         """Run one task and return its raw ``result`` JSON, raising the mapped error when it failed."""
