@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from edge.db import models as m
 from edge.db.session import Database
-from edge.db.sql import NoResultFound, Query
+from edge.db.sql import NoResultFound, Query, Tx
 
 
 @pytest.fixture
@@ -177,10 +177,20 @@ async def _committed(db: Database) -> list[str]:
         return [r.who for r in tx.all(text("SELECT who FROM t ORDER BY id"))]
 
 
-async def _behind_a_holder(db: Database, writers: list[tuple[str, bool]]) -> list[BaseException | list[str]]:
-    """Hold the write lock while ``writers`` queue up behind it, then let them all run; for each, the rows a
-    reader saw the moment its block returned, or the error its block raised. ``(who, fail)``: a writer that
-    fails raises inside its block after its insert."""
+def _insert(who: str, *, fail: bool = False) -> Callable[[Tx], None]:
+    """A block's writes: insert ``who``, then raise inside the block if ``fail``."""
+
+    def write(tx: Tx) -> None:
+        tx.run(text("INSERT INTO t (who) VALUES (:who)"), {"who": who})
+        if fail:
+            raise RuntimeError(f"{who} failed")
+
+    return write
+
+
+async def _behind_a_holder(db: Database, writes: list[Callable[[Tx], None]]) -> list[BaseException | list[str]]:
+    """Hold the write lock while one block per ``writes`` queues up behind it, then let them all run; for the
+    holder and each block, the rows a reader saw the moment its block returned, or the error it raised."""
     held = asyncio.Event()
     release = asyncio.Event()
 
@@ -191,16 +201,14 @@ async def _behind_a_holder(db: Database, writers: list[tuple[str, bool]]) -> lis
             await release.wait()
         return await _committed(db)
 
-    async def writer(who: str, fail: bool) -> list[str]:
+    async def writer(write: Callable[[Tx], None]) -> list[str]:
         async with db.begin() as tx:
-            tx.run(text("INSERT INTO t (who) VALUES (:who)"), {"who": who})
-            if fail:
-                raise RuntimeError(f"{who} failed")
+            write(tx)
         return await _committed(db)
 
     first = asyncio.ensure_future(holder())
     await held.wait()
-    queued = [asyncio.ensure_future(writer(who, fail)) for who, fail in writers]
+    queued = [asyncio.ensure_future(writer(write)) for write in writes]
     await asyncio.sleep(0.05)  # every writer is waiting for the lock
     release.set()
     return await asyncio.wait_for(asyncio.gather(first, *queued, return_exceptions=True), timeout=10)
@@ -217,7 +225,7 @@ async def test_an_idle_register_commits_each_block_at_once(db: Database) -> None
 
 async def test_writers_queued_behind_one_block_share_its_commit_and_return_only_once_durable(db: Database) -> None:
     commits, syncs = db.commits, db.syncs
-    seen = await _behind_a_holder(db, [(f"w{i}", False) for i in range(5)])
+    seen = await _behind_a_holder(db, [_insert(f"w{i}") for i in range(5)])
     everyone = ["holder", "w0", "w1", "w2", "w3", "w4"]
     assert seen == [everyone] * 6  # no block returned before the COMMIT that holds every row
     assert db.commits - commits == 6
@@ -226,7 +234,7 @@ async def test_writers_queued_behind_one_block_share_its_commit_and_return_only_
 
 async def test_a_failed_block_in_a_group_rolls_back_alone(db: Database) -> None:
     syncs = db.syncs
-    holder, a, b, c = await _behind_a_holder(db, [("a", False), ("b", True), ("c", False)])
+    holder, a, b, c = await _behind_a_holder(db, [_insert("a"), _insert("b", fail=True), _insert("c")])
     assert isinstance(b, RuntimeError)
     assert holder == a == c == ["holder", "a", "c"]
     assert db.syncs - syncs == 1
@@ -241,29 +249,11 @@ async def test_a_commit_that_fails_fails_every_block_it_carried_and_keeps_none(d
                 " DEFERRABLE INITIALLY DEFERRED)"
             )
         )
-    held = asyncio.Event()
-    release = asyncio.Event()
 
-    async def holder() -> None:
-        async with db.begin() as tx:
-            tx.run(text("INSERT INTO t (who) VALUES ('holder')"))
-            held.set()
-            await release.wait()
+    def orphan(tx: Tx) -> None:  # a deferred constraint is checked by the COMMIT, so the COMMIT fails
+        tx.run(text("INSERT INTO child (id, parent_id) VALUES (1, 99)"))
 
-    async def orphan() -> None:  # a deferred constraint is checked by the COMMIT, so the COMMIT fails
-        async with db.begin() as tx:
-            tx.run(text("INSERT INTO child (id, parent_id) VALUES (1, 99)"))
-
-    async def writer() -> None:
-        async with db.begin() as tx:
-            tx.run(text("INSERT INTO t (who) VALUES ('writer')"))
-
-    first = asyncio.ensure_future(holder())
-    await held.wait()
-    queued = [asyncio.ensure_future(orphan()), asyncio.ensure_future(writer())]
-    await asyncio.sleep(0.05)
-    release.set()
-    outcomes = await asyncio.wait_for(asyncio.gather(first, *queued, return_exceptions=True), timeout=10)
+    outcomes = await _behind_a_holder(db, [orphan, _insert("writer")])
     assert all(isinstance(o, sqlite3.OperationalError) and "not committed" in str(o) for o in outcomes), outcomes
     assert await _committed(db) == []
     async with db.read() as tx:
