@@ -205,6 +205,37 @@ def test_lost_fiscal_answer_is_resolved_not_resent(edge: EdgeServer, shift_cashi
     assert len(_sells(edge)) == sells_before + 1
 
 
+def test_a_receipt_that_never_reached_the_device_is_not_taken_for_a_later_sale_of_the_same_total(
+    edge: EdgeServer, shift_cashier: httpx.Client
+) -> None:
+    """The sell is lost before the FN and the Web Server forgets it, and the FN cannot be read: the order is
+    locked. Another order of the same total then sells. Finish finds that sale's document in the FN after
+    the locked order's baseline, but it is on the other order, so the locked order is fiscalized anew."""
+    first = new_order(shift_cashier, line(CROISSANT))  # the driver now knows the FN's last document
+    assert shift_cashier.post(f"/orders/{first['id']}/pay", json={"method": "cash"}).status_code == 201
+    lost = new_order(shift_cashier, line(WATER, "2"))
+    sells_before = len(_sells(edge))
+    atol_admin(
+        edge,
+        "faults",
+        {"dropBeforeCommit": True, "forgetRequest": True, "nextError": {"code": 2, "task": "getFnStatus"}},
+    )
+    r = shift_cashier.post(f"/orders/{lost['id']}/pay", json={"method": "cash"})
+    assert r.status_code == 503 and r.json()["code"] == "outcome_unknown", r.text
+    assert shift_cashier.get(f"/orders/{lost['id']}").json()["data"]["status"] == "fiscalizing"
+    assert len(_sells(edge)) == sells_before  # nothing reached the FN
+    other = new_order(shift_cashier, line(WATER, "2"))
+    paid = shift_cashier.post(f"/orders/{other['id']}/pay", json={"method": "cash"}).json()["data"]["order"]
+    assert paid["status"] == "fiscalized"
+    r = shift_cashier.post(f"/orders/{lost['id']}/fiscalize")
+    assert r.status_code == 200, r.text
+    finished = r.json()["data"]["order"]
+    assert finished["status"] == "fiscalized"
+    mine, theirs = finished["fiscal_document"]["document_number"], paid["fiscal_document"]["document_number"]
+    assert mine > theirs  # a receipt of its own, issued after the other sale's
+    assert len(_sells(edge)) == sells_before + 2
+
+
 def test_blocked_fiscal_storage_gives_the_money_back(edge: EdgeServer, shift_cashier: httpx.Client) -> None:
     order = new_order(shift_cashier, line(WATER))
     sells_before = len(_sells(edge))

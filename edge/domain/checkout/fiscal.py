@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from functools import partial
 
 import msgspec
 import structlog
+from sqlalchemy import bindparam, func, select
 
 from drivers.base import (
     FiscalDocument,
@@ -31,8 +33,9 @@ from drivers.errors import (
     ShiftClosed,
     ShiftExpired,
 )
+from edge.db import models as m
 from edge.db.outbox import append_event, header
-from edge.db.sql import Row, Tx
+from edge.db.sql import Query, Row, Tx
 from edge.domain.checkout import journal
 from edge.domain.checkout._common import (
     device_failed,
@@ -46,7 +49,7 @@ from edge.domain.checkout._common import (
 from edge.domain.checkout.card import fetch_entry
 from edge.domain.checkout.receipts import document_info, kitchen_ticket, printable_receipt, sell_receipt
 from edge.domain.checkout.reversal import undo_payments
-from edge.domain.orders.repo import OrderRecord, fetch_order, touch
+from edge.domain.orders.repo import OrderRecord, fetch_order, fiscal_info, touch
 from edge.domain.runtime import Runtime
 from edge.domain.shifts.services import open_fiscal_shift
 from edge.problems import Problem, conflict
@@ -91,15 +94,18 @@ async def commit_fiscalized(
     doc: FiscalDocument | None,
     *,
     open_after_steps: bool = False,
+    check: Callable[[Tx], None] | None = None,
 ) -> Planned | None:
     """Record the fiscal document. ``open_after_steps`` (a fiscal receipt the caller goes on from): the
     kitchen-ticket and drawer rows are journaled in the same commit, before either device is driven; a
     crash after it leaves them open, and recovery settles them as interrupted, as it would rows opened in
-    a commit of their own."""
+    a commit of their own. ``check`` runs first in the same commit; what it raises leaves everything as it was."""
     async with rt.db.begin() as conn:
         row = order_row(conn, order_id)
         if row.status == "fiscalized":
             return None
+        if check is not None:
+            check(conn)  # raising rolls this commit back
         values: dict[str, object] = {
             "status": "fiscalized",
             "fiscal_document": encode(info),
@@ -201,12 +207,26 @@ async def resolve_sell(rt: Runtime, fiscal: FiscalRegistrar, pending: PendingFis
         return FiscalOutcome(kind=FiscalOutcomeKind.UNKNOWN, detail="device unreachable")
 
 
-async def apply_fiscal_outcome(rt: Runtime, entry: Row, order_id: str, outcome: FiscalOutcome) -> bool:
+async def apply_fiscal_outcome(
+    rt: Runtime, entry: Row, order_id: str, outcome: FiscalOutcome, *, claims_complete: bool = False
+) -> bool:
     """Registered → committed; not registered → the order is paid again (a new request may go); unknown →
-    the order stays locked. Whether the sell was registered."""
-    if outcome.kind is FiscalOutcomeKind.REGISTERED and outcome.document is not None:
-        await commit_fiscalized(rt, order_id, entry.id, document_info(outcome.document, "sell"), outcome.document)
-        return True
+    the order stays locked. Whether the sell was registered.
+
+    A document found in the FN (not through the request) is recorded only if, in the same commit, it is on
+    no other order and, with ``claims_complete`` (the search left out the documents on orders), no other sell
+    opened meanwhile; otherwise the outcome is unknown."""
+    doc = outcome.document
+    if outcome.kind is FiscalOutcomeKind.REGISTERED and doc is not None:
+        check = partial(_check_uncontested, order_id=order_id, entry=entry, doc=doc, claims_complete=claims_complete)
+        try:
+            await commit_fiscalized(
+                rt, order_id, entry.id, document_info(doc, "sell"), doc, check=check if doc.recovered else None
+            )
+            return True
+        except _Contested as exc:
+            log.warning("fiscal_document_contested", order_id=order_id, detail=str(exc))
+            outcome = FiscalOutcome(kind=FiscalOutcomeKind.UNKNOWN, detail=str(exc))
     async with rt.db.begin() as conn:
         if outcome.kind is FiscalOutcomeKind.NOT_REGISTERED:
             journal.settle(conn, entry.id, "failed", error=outcome.detail or "not registered")
@@ -222,8 +242,75 @@ async def apply_fiscal_outcome(rt: Runtime, entry: Row, order_id: str, outcome: 
 
 
 async def settle_fiscal_outcome(rt: Runtime, fiscal: FiscalRegistrar, entry: Row, order_id: str) -> bool:
-    """Resolve a sell whose answer was lost, and apply what the device says (:func:`apply_fiscal_outcome`)."""
-    return await apply_fiscal_outcome(rt, entry, order_id, await resolve_sell(rt, fiscal, pending_sell(entry)))
+    """Resolve a sell whose answer was lost, and apply what the device says (:func:`apply_fiscal_outcome`).
+
+    While no other sell is open, every sale after this one's baseline has its document on its order, so those
+    documents are not searched: a receipt that never reached the device is not taken for another order's of
+    the same total. While another sell is open the claims may be incomplete and the plain search runs."""
+    claimed = None
+    async with rt.db.read() as conn:
+        alone = not _other_open_sells(conn, order_id)
+    if alone:
+        claimed = await claimed_sells(rt, fiscal, entry)
+    outcome = await resolve_sell(rt, fiscal, pending_sell(entry, claimed=claimed or frozenset()))
+    return await apply_fiscal_outcome(rt, entry, order_id, outcome, claims_complete=claimed is not None)
+
+
+async def claimed_sells(rt: Runtime, fiscal: FiscalRegistrar, entry: Row) -> frozenset[int] | None:
+    """FD numbers of the current FN after ``entry``'s baseline already on orders (those taken from a day before
+    it on: an FN shift lasts at most 24 hours); None when the FN does not say which it is."""
+    try:
+        serial = (await fiscal.fn_info()).serial
+    except DeviceError as exc:
+        device_failed(rt, "fiscal", exc)
+        return None
+    async with rt.db.read() as conn:
+        return _claims(conn, entry, serial)
+
+
+def _claims(conn: Tx, entry: Row, serial: str) -> frozenset[int]:
+    blobs = conn.all(_SOLD_SINCE, {"since": entry.created_at - timedelta(days=1)})
+    infos = (fiscal_info(b.fiscal_document) for b in blobs)
+    baseline = entry.last_known_fd or 0
+    return frozenset(
+        info.document_number
+        for info in infos
+        if info and info.document_number > baseline and info.fn_number.strip() == serial.strip()
+    )
+
+
+_SOLD_SINCE = Query(
+    select(m.orders.c.fiscal_document).where(
+        m.orders.c.fiscal_document.is_not(None), m.orders.c.created_at >= bindparam("since")
+    )
+)
+_OTHER_OPEN_SELLS = Query(
+    select(func.count())
+    .select_from(m.device_journal)
+    .where(
+        m.device_journal.c.device == "fiscal",
+        m.device_journal.c.kind == "sell",
+        m.device_journal.c.state.in_(journal.OPEN_STATES),
+        m.device_journal.c.order_id != bindparam("order_id"),
+    )
+)
+
+
+def _other_open_sells(conn: Tx, order_id: str) -> int:
+    return int(conn.all(_OTHER_OPEN_SELLS, {"order_id": order_id})[0][0])
+
+
+class _Contested(Exception):
+    """A document found in the FN cannot be this order's after all (see :func:`apply_fiscal_outcome`)."""
+
+
+def _check_uncontested(conn: Tx, order_id: str, entry: Row, doc: FiscalDocument, *, claims_complete: bool) -> None:
+    """In the commit that would record ``doc`` (found in the FN, not through the request): it is on no other
+    order, and, where the search left out the documents on orders, no other sell opened meanwhile."""
+    if doc.document_number in _claims(conn, entry, doc.fn_number):
+        raise _Contested(f"FD {doc.document_number} is already another order's receipt")
+    if claims_complete and (others := _other_open_sells(conn, order_id)):
+        raise _Contested(f"FD {doc.document_number} matches, but {others} other receipt(s) opened meanwhile")
 
 
 async def fiscalize(rt: Runtime, order_id: str, prepared: Prepared | None = None) -> list[str]:

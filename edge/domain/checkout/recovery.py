@@ -5,26 +5,26 @@ then sagas caught between steps are carried on (a fully paid order is fiscalized
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 
 import structlog
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 
 from drivers.base import CardOutcome, FiscalOutcome, FiscalOutcomeKind, FiscalRegistrar, PendingFiscal, ReceiptKind
 from drivers.errors import DeviceError
 from edge.db import models as m
-from edge.db.sql import Query, Row
+from edge.db.sql import Row
 from edge.domain.checkout import journal
 from edge.domain.checkout.card import commit_sale_result, resolve_unknown
 from edge.domain.checkout.fiscal import (
     apply_fiscal_outcome,
+    claimed_sells,
     fiscalize,
     pending_sell,
     resolve_sell,
     settle_fiscal_outcome,
 )
 from edge.domain.checkout.reversal import _mark_reversed
-from edge.domain.orders.repo import fetch_order, fiscal_info, touch
+from edge.domain.orders.repo import fetch_order, touch
 from edge.domain.runtime import Runtime
 from edge.problems import Problem
 from protocols.ids import utcnow
@@ -154,32 +154,15 @@ async def _unsent_sells(rt: Runtime, fiscal: FiscalRegistrar, unsent: list[Row],
     orders are no candidates; what is left decides. A match with other unsent sells also waiting stays
     UNKNOWN: which one it is cannot be told. While some other sell is itself unknown, the plain search runs."""
     for entry in unsent:
-        claimed = await _claimed_sells(rt, entry) if complete else frozenset()
-        outcome = await resolve_sell(rt, fiscal, pending_sell(entry, claimed=claimed))
-        if complete and outcome.kind is FiscalOutcomeKind.REGISTERED and len(unsent) > 1:
+        claimed = await claimed_sells(rt, fiscal, entry) if complete else None
+        outcome = await resolve_sell(rt, fiscal, pending_sell(entry, claimed=claimed or frozenset()))
+        if claimed is not None and outcome.kind is FiscalOutcomeKind.REGISTERED and len(unsent) > 1:
             outcome = FiscalOutcome(
                 kind=FiscalOutcomeKind.UNKNOWN,
                 detail=f"{outcome.detail}, but {len(unsent) - 1} other unsent receipts could be it",
             )
-        registered = await apply_fiscal_outcome(rt, entry, entry.order_id, outcome)
+        registered = await apply_fiscal_outcome(rt, entry, entry.order_id, outcome, claims_complete=claimed is not None)
         log.info("fiscal_sell_resolved", order_id=entry.order_id, registered=registered, detail=outcome.detail)
-
-
-async def _claimed_sells(rt: Runtime, entry: Row) -> frozenset[int]:
-    """FD numbers after ``entry``'s baseline already on orders (those taken from a day before it on: an FN shift
-    lasts at most 24 hours)."""
-    since = entry.created_at - timedelta(days=1)
-    async with rt.db.read() as conn:
-        blobs = conn.all(_SOLD_SINCE, {"since": since})
-    numbers = (info.document_number for info in map(fiscal_info, (b.fiscal_document for b in blobs)) if info)
-    return frozenset(n for n in numbers if n > (entry.last_known_fd or 0))
-
-
-_SOLD_SINCE = Query(
-    select(m.orders.c.fiscal_document).where(
-        m.orders.c.fiscal_document.is_not(None), m.orders.c.created_at >= bindparam("since")
-    )
-)
 
 
 async def continue_sagas(rt: Runtime) -> None:
