@@ -191,6 +191,10 @@ class PendingFiscal:
     UNKNOWN with ``request_unknown`` set, and the FN is not searched."""
     claimed_documents: frozenset[int] = frozenset()
     """FDs after ``last_known_document_number`` known to be other operations': the FN search skips them."""
+    named_document: int | None = None
+    """An FD someone read off the paper receipt: instead of searching, that one document is checked (issued
+    after ``last_known_document_number``, not claimed, this operation and total). A document proven not to
+    be this receipt gives UNKNOWN with ``refuted`` set."""
 
 
 class FiscalOutcomeKind(StrEnum):
@@ -205,6 +209,7 @@ class FiscalOutcome:
     document: FiscalDocument | None = None
     detail: str = ""
     request_unknown: bool = False  # the Web Server has no record of the request (it never reached the device)
+    refuted: bool = False  # the named document is proven not to be this receipt (``detail`` says why)
 
 
 class ShiftState(StrEnum):

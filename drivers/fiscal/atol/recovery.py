@@ -4,6 +4,10 @@ A document counts as registered only when the Web Server returns it for the uuid
 document matches the operation (tag 1054), the total (1020) and carries a fiscal sign (1077); documents the
 caller knows to be other operations' (``claimed_documents``) are not candidates. "Not
 registered" is said only when it is proven; every doubt is UNKNOWN, which keeps the order locked.
+
+A document named by the caller (``named_document``, read off the paper receipt) is checked instead of
+searched for: it must be after the journaled baseline, not claimed, and match as above. Proven otherwise,
+the outcome is UNKNOWN with ``refuted`` set.
 """
 
 from __future__ import annotations
@@ -41,6 +45,20 @@ async def resolve(
     wait_timeout: float | None = None,
 ) -> FiscalOutcome:
     """Decide whether ``pending`` became a fiscal document (see the module docstring)."""
+    outcome = await _resolve(session, pending, device_tz=device_tz, wait_timeout=wait_timeout)
+    named = pending.named_document
+    if named is None:
+        return outcome
+    if outcome.kind is NOT_REGISTERED:
+        return _refuted(f"FD {named} is not this receipt: {outcome.detail}")
+    if outcome.document is not None and outcome.document.document_number != named:
+        return _refuted(f"the request itself became FD {outcome.document.document_number}, not FD {named}")
+    return outcome
+
+
+async def _resolve(
+    session: WebServerSession, pending: PendingFiscal, *, device_tz: timezone, wait_timeout: float | None
+) -> FiscalOutcome:
     what = f"resolve {pending.request_id}"
     try:
         state = await session.wait(pending.request_id, what=what, mutating=False, patience=wait_timeout)
@@ -63,9 +81,41 @@ async def resolve(
             return FiscalOutcome(
                 kind=NOT_REGISTERED, detail=f"device refused: {state.error_code} {state.error_description}"
             )
-    elif not pending.search_fiscal_storage:
+    if pending.named_document is not None:
+        return await _named_in_fiscal_storage(session, pending, pending.named_document, device_tz=device_tz)
+    if state is None and not pending.search_fiscal_storage:
         return FiscalOutcome(kind=UNKNOWN, request_unknown=True, detail="the Web Server has no record of the request")
     return await _from_fiscal_storage(session, pending, device_tz=device_tz)
+
+
+def _refuted(detail: str) -> FiscalOutcome:
+    return FiscalOutcome(kind=UNKNOWN, refuted=True, detail=detail)
+
+
+async def _named_in_fiscal_storage(
+    session: WebServerSession, pending: PendingFiscal, number: int, *, device_tz: timezone
+) -> FiscalOutcome:
+    try:
+        last = parse_last_document_number(await session.execute(bare_task("getFnStatus")))
+    except DeviceError as exc:
+        return FiscalOutcome(kind=UNKNOWN, detail=f"fiscal storage unreachable: {exc.message}")
+    known = pending.last_known_document_number
+    if number <= known:
+        return _refuted(f"FD {number} was issued before this receipt was sent (the FN was at FD {known})")
+    if number > last:
+        return _refuted(f"the FN has no FD {number}: its last document is FD {last}")
+    if number in pending.claimed_documents:
+        return _refuted(f"FD {number} is another operation's")
+    try:
+        candidate = parse_fn_document(await session.execute(fn_document_task(number)), number, device_tz)
+    except DeviceError as exc:
+        return FiscalOutcome(kind=UNKNOWN, detail=f"cannot read FD {number}: {exc.message}")
+    if not candidate.matches(pending.kind, pending.total):
+        return _refuted(
+            f"FD {number} is not a {pending.kind.value} of {pending.total} kopecks (document type "
+            f"{candidate.document_type}, operation {candidate.operation}, total {candidate.total})"
+        )
+    return await _recovered(session, pending, candidate)
 
 
 async def _from_fiscal_storage(
@@ -100,7 +150,10 @@ async def _from_fiscal_storage(
         numbers = ", ".join(str(m.number) for m in matches)
         return FiscalOutcome(kind=UNKNOWN, detail=f"several documents match: FD {numbers}")
 
-    found = matches[0]
+    return await _recovered(session, pending, matches[0])
+
+
+async def _recovered(session: WebServerSession, pending: PendingFiscal, found: FnDocument) -> FiscalOutcome:
     log.info("fiscal document recovered from the FN", extra={"request_id": str(pending.request_id), "fd": found.number})
     try:
         document = found.as_fiscal_document(pending.kind, not_printed=await _printer_fault(session))

@@ -10,19 +10,21 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from drivers.errors import DeviceError
-from edge.domain.auth.services import SELLERS, approve, require
+from edge.domain.auth.services import SELLERS, Actor, approve, require
+from edge.domain.checkout import journal
 from edge.domain.checkout._common import device_failed, remember_problem
-from edge.domain.checkout.fiscal import fiscalize
+from edge.domain.checkout.fiscal import fiscalize, settle_named_document
 from edge.domain.checkout.receipts import printable_receipt
 from edge.domain.checkout.recovery import resolve_open_entries
 from edge.domain.checkout.refunds import finish_refund, refund
-from edge.domain.checkout.schemas import PayIn, PayOut, RefundIn, StepOut
+from edge.domain.checkout.schemas import FiscalizeIn, PayIn, PayOut, RefundIn, StepOut
 from edge.domain.checkout.tenders import pay
 from edge.domain.deps import CurrentActor, IdempotencyKey, Rt, approval_pin
 from edge.domain.envelope import Data
 from edge.domain.orders.repo import fetch_order, fiscal_info, order_out, payment_out
 from edge.domain.orders.schemas import PaymentOut
 from edge.domain.orders.services import get_order
+from edge.domain.runtime import Runtime
 from edge.problems import Problem, conflict, not_found
 from protocols.ids import uuid7
 
@@ -69,17 +71,33 @@ class CheckoutController(Controller):
         raise not_found("Payment", payment_id)
 
     @post("/fiscalize", operation_id="fiscalizeOrder", status_code=HTTP_200_OK)
-    async def fiscalize(self, rt: Rt, actor: CurrentActor, order_id: FromPath[str]) -> Data[StepOut]:
+    async def fiscalize(
+        self,
+        request: Request[Any, Any, Any],
+        rt: Rt,
+        actor: CurrentActor,
+        order_id: FromPath[str],
+        data: JSONBody[FiscalizeIn | None] = None,
+    ) -> Data[StepOut]:
         """Resolve the order's unknown device outcomes through the devices, then fiscalize it if it is paid, or
-        issue the return receipt of a refund whose card leg went through while the receipt failed."""
+        issue the return receipt of a refund whose card leg went through while the receipt failed.
+
+        ``document_number`` (manager PIN): where the devices cannot tell which fiscal document is this sale's,
+        the FD on the customer's receipt, checked against the fiscal storage (409 ``document_mismatch`` if it
+        cannot be this sale's; nothing changes)."""
         require(actor, SELLERS, "fiscalizing")
+        number = data.document_number if data is not None else None
+        approver = None
+        if data is not None and number is not None:
+            approver = await approve(rt, actor, approval_pin(request, data.approval_pin), "naming a receipt's FD")
         warnings: list[str] = []
         async with rt.order_lock(order_id):
             left = await resolve_open_entries(rt, order_id)
+            if left and approver is not None and number is not None:
+                await self._name_document(rt, actor, approver, order_id, number)
+                left = await resolve_open_entries(rt, order_id)
             if left:
-                raise Problem(
-                    503, "outcome_unknown", "Still unresolved", "The device could not say what happened yet; try again"
-                )
+                raise Problem(503, "outcome_unknown", "Still unresolved", await _unresolved_detail(rt, order_id))
             if not await finish_refund(rt, actor, order_id):
                 async with rt.db.begin() as conn:
                     rec = fetch_order(conn, order_id)
@@ -88,7 +106,20 @@ class CheckoutController(Controller):
                 elif rec.status not in ("fiscalized", "draft", "paying"):
                     raise conflict("not_paid", "Nothing to fiscalize", f"the order is {rec.status}")
         await rt.notify_sync()
-        return Data(StepOut(order=await get_order(rt, order_id), warnings=warnings))
+        order = await get_order(rt, order_id)
+        got = order.fiscal_document.document_number if order.fiscal_document is not None else None
+        if number is not None and got != number:
+            warnings.append(f"The devices settled the sale themselves (FD {got or 'none'}); FD {number} was not used")
+        return Data(StepOut(order=order, warnings=warnings))
+
+    @staticmethod
+    async def _name_document(rt: Runtime, actor: Actor, approver: Actor, order_id: str, number: int) -> None:
+        async with rt.db.read() as conn:
+            sells = [e for e in journal.open_entries(conn, order_id) if e.device == "fiscal" and e.kind == "sell"]
+        fiscal = rt.devices.fiscal
+        if not sells or fiscal is None:
+            raise conflict("nothing_to_name", "No unsettled receipt", "the order has no sale receipt left unknown")
+        await settle_named_document(rt, fiscal, sells[-1], order_id, number, actor, approver)
 
     @post("/print", operation_id="printReceipt", status_code=HTTP_200_OK)
     async def print_receipt(self, rt: Rt, actor: CurrentActor, order_id: FromPath[str]) -> Data[StepOut]:
@@ -136,3 +167,14 @@ class CheckoutController(Controller):
         approver = await approve(rt, actor, approval_pin(request, data.approval_pin), "a refund")
         await refund(rt, actor, approver, order_id, data, idempotency_key)
         return Data(StepOut(order=await get_order(rt, order_id), warnings=[]))
+
+
+async def _unresolved_detail(rt: Runtime, order_id: str) -> str:
+    """Why the order's device outcomes are still unknown, as the devices last said."""
+    async with rt.db.read() as conn:
+        why = "; ".join(e.error for e in journal.open_entries(conn, order_id) if e.error)
+    said = f" ({why})" if why else ""
+    return (
+        f"The device could not say what happened yet{said}. Try again, or a manager enters the FD printed on the "
+        "customer's receipt"
+    )

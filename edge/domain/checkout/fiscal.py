@@ -36,6 +36,7 @@ from drivers.errors import (
 from edge.db import models as m
 from edge.db.outbox import append_event, header
 from edge.db.sql import Query, Row, Tx
+from edge.domain.auth.services import Actor, audit
 from edge.domain.checkout import journal
 from edge.domain.checkout._common import (
     device_failed,
@@ -186,7 +187,9 @@ async def _open_journal(rt: Runtime, fiscal: FiscalRegistrar, order_id: str) -> 
         return journal_sell(rt, conn, order_id, last_fd)
 
 
-def pending_sell(entry: Row, *, search: bool = True, claimed: frozenset[int] = frozenset()) -> PendingFiscal:
+def pending_sell(
+    entry: Row, *, search: bool = True, claimed: frozenset[int] = frozenset(), named: int | None = None
+) -> PendingFiscal:
     """The journaled sell ``entry`` as the driver resolves it (see :class:`PendingFiscal`)."""
     return PendingFiscal(
         request_id=uuid.UUID(entry.request_id),
@@ -196,6 +199,7 @@ def pending_sell(entry: Row, *, search: bool = True, claimed: frozenset[int] = f
         started_at=entry.created_at,
         search_fiscal_storage=search,
         claimed_documents=claimed,
+        named_document=named,
     )
 
 
@@ -254,6 +258,33 @@ async def settle_fiscal_outcome(rt: Runtime, fiscal: FiscalRegistrar, entry: Row
         claimed = await claimed_sells(rt, fiscal, entry)
     outcome = await resolve_sell(rt, fiscal, pending_sell(entry, claimed=claimed or frozenset()))
     return await apply_fiscal_outcome(rt, entry, order_id, outcome, claims_complete=claimed is not None)
+
+
+async def settle_named_document(
+    rt: Runtime, fiscal: FiscalRegistrar, entry: Row, order_id: str, number: int, actor: Actor, approver: Actor
+) -> None:
+    """Record FD ``number``, which a manager read off the customer's receipt, as the sell ``entry`` the devices
+    could not settle (several documents match, say). The FN must hold it as this sale's (after the baseline,
+    on no other order, same operation and total); otherwise a 409 Problem and nothing changes. Audited."""
+    claimed = await claimed_sells(rt, fiscal, entry)
+    if claimed is None:
+        raise Problem(503, "outcome_unknown", "The fiscal storage cannot be read", "Try again in a moment")
+    outcome = await resolve_sell(rt, fiscal, pending_sell(entry, claimed=claimed, named=number))
+    if outcome.refuted:
+        raise conflict("document_mismatch", "Not this order's receipt", outcome.detail)
+    doc = outcome.document
+    if outcome.kind is not FiscalOutcomeKind.REGISTERED or doc is None:
+        raise Problem(503, "outcome_unknown", "The fiscal storage cannot be read", outcome.detail or "Try again")
+
+    def check(conn: Tx) -> None:
+        _check_uncontested(conn, order_id, entry, doc, claims_complete=False)
+        audit(conn, "fiscal_document_named", actor, approver, order_id, doc.total, f"FD {doc.document_number}")
+
+    try:
+        await commit_fiscalized(rt, order_id, entry.id, document_info(doc, "sell"), doc, check=check)
+    except _Contested as exc:
+        raise conflict("document_mismatch", "Not this order's receipt", str(exc)) from exc
+    log.info("fiscal_document_named", order_id=order_id, fd=doc.document_number, approver=str(approver.staff_id))
 
 
 async def claimed_sells(rt: Runtime, fiscal: FiscalRegistrar, entry: Row) -> frozenset[int] | None:

@@ -43,6 +43,13 @@ class RefundIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     approval_pin: Pin | None = None
 
 
+class FiscalizeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    document_number: Annotated[int, msgspec.Meta(ge=1, le=4_294_967_295)] | None = None
+    """The FD printed on the customer's receipt, for a sale the devices cannot settle on their own (several
+    documents match, say): checked against the fiscal storage before it is recorded. Needs a manager."""
+    approval_pin: Pin | None = None
+
+
 class StepOut(msgspec.Struct, kw_only=True):
     order: OrderOut
     warnings: list[str]

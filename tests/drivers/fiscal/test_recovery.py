@@ -306,3 +306,82 @@ async def test_recovered_document_while_paper_is_out_needs_continue_print(
     atol.faults(paperOut=False)
     await shop.continue_print()
     assert atol.paper(number).exists()
+
+
+# ------------------------------------------------------------------ a document named from the paper receipt
+
+
+async def test_a_named_document_settles_what_the_search_cannot(shop: AtolWebServerRegistrar) -> None:
+    pending = await pending_for(shop, receipt())
+    first = await shop.register_receipt(receipt(), uuid.uuid4())
+    second = await shop.register_receipt(receipt(), uuid.uuid4())
+    assert (await shop.resolve(pending)).kind is UNKNOWN  # two sales match: the search cannot tell
+    outcome = await shop.resolve(replace(pending, named_document=second.document_number))
+    assert outcome.kind is REGISTERED and not outcome.refuted and outcome.document is not None
+    doc = outcome.document
+    assert (doc.document_number, doc.document_sign, doc.recovered) == (
+        second.document_number,
+        second.document_sign,
+        True,
+    )
+    outcome = await shop.resolve(replace(pending, named_document=first.document_number))
+    assert outcome.kind is REGISTERED and outcome.document is not None
+    assert outcome.document.document_number == first.document_number
+
+
+async def test_a_named_document_that_cannot_be_this_receipt_is_refuted(shop: AtolWebServerRegistrar) -> None:
+    before = await shop.register_receipt(receipt(), uuid.uuid4())
+    pending = await pending_for(shop, receipt())
+    other_total = await shop.register_receipt(receipt(items=[item(price=100)]), uuid.uuid4())
+    claimed = await shop.register_receipt(receipt(), uuid.uuid4())
+    last = await shop.last_document_number()
+    cases = {
+        before.document_number: "before this receipt was sent",
+        last + 1: f"its last document is FD {last}",
+        other_total.document_number: "is not a sell of 25010 kopecks",
+        claimed.document_number: "another operation's",
+    }
+    for number, why in cases.items():
+        named = replace(pending, named_document=number, claimed_documents=frozenset({claimed.document_number}))
+        outcome = await shop.resolve(named)
+        assert outcome.kind is UNKNOWN and outcome.refuted and why in outcome.detail, (number, outcome)
+        assert outcome.document is None
+
+
+async def test_a_named_document_is_refuted_by_the_requests_own_record(shop: AtolWebServerRegistrar) -> None:
+    sale = receipt()
+    pending = await pending_for(shop, sale)
+    doc = await shop.register_receipt(sale, pending.request_id)
+    other = await shop.register_receipt(receipt(), uuid.uuid4())
+    outcome = await shop.resolve(replace(pending, named_document=other.document_number))
+    assert outcome.kind is UNKNOWN and outcome.refuted
+    assert f"the request itself became FD {doc.document_number}" in outcome.detail
+    mine = await shop.resolve(replace(pending, named_document=doc.document_number))
+    assert mine.kind is REGISTERED and mine.document is not None and not mine.document.recovered
+
+
+async def test_a_named_document_is_refuted_when_the_device_refused_the_request(
+    shop: AtolWebServerRegistrar, atol: Harness
+) -> None:
+    sale = receipt()
+    pending = await pending_for(shop, sale)
+    atol.faults(paperOut=True)
+    with pytest.raises(PaperOut):
+        await shop.register_receipt(sale, pending.request_id)
+    atol.faults(paperOut=False)
+    other = await shop.register_receipt(receipt(), uuid.uuid4())
+    outcome = await shop.resolve(replace(pending, named_document=other.document_number))
+    assert outcome.kind is UNKNOWN and outcome.refuted and "is not this receipt: device refused" in outcome.detail
+
+
+async def test_a_named_document_is_unknown_while_the_fn_cannot_be_read(
+    shop: AtolWebServerRegistrar, atol: Harness
+) -> None:
+    pending = await pending_for(shop, receipt())
+    sale = await shop.register_receipt(receipt(), uuid.uuid4())
+    atol.faults(nextError={"code": 2, "task": "getFnStatus"})
+    outcome = await shop.resolve(replace(pending, named_document=sale.document_number))
+    assert outcome.kind is UNKNOWN and not outcome.refuted
+    atol.faults(nextError={"code": 55, "task": "getFnDocument"})
+    outcome = await shop.resolve(replace(pending, named_document=sale.document_number))
+    assert outcome.kind is UNKNOWN and not outcome.refuted and "cannot read FD" in outcome.detail
