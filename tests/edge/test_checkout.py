@@ -236,6 +236,45 @@ def test_a_receipt_that_never_reached_the_device_is_not_taken_for_a_later_sale_o
     assert len(_sells(edge)) == sells_before + 2
 
 
+def test_a_document_found_in_the_fn_is_not_recorded_when_another_order_holds_it(
+    edge: EdgeServer, shift_cashier: httpx.Client
+) -> None:
+    """Two receipts never reached the FN and are locked; another order of the first one's total then sells.
+    While the second is open the first gets the plain FN search, which finds only that sale's document: it is
+    on the other order, so it is not recorded twice. Once the second is settled, the first is sold anew."""
+    locked = []
+    for product in (WATER, CROISSANT):
+        priming = new_order(shift_cashier, line(CROISSANT))  # the driver now knows the FN's last document
+        assert shift_cashier.post(f"/orders/{priming['id']}/pay", json={"method": "cash"}).status_code == 201
+        order = new_order(shift_cashier, line(product, "2"))
+        atol_admin(
+            edge,
+            "faults",
+            {"dropBeforeCommit": True, "forgetRequest": True, "nextError": {"code": 2, "task": "getFnStatus"}},
+        )
+        r = shift_cashier.post(f"/orders/{order['id']}/pay", json={"method": "cash"})
+        assert r.status_code == 503 and r.json()["code"] == "outcome_unknown", r.text
+        locked.append(order)
+    first, second = locked
+    other = new_order(shift_cashier, line(WATER, "2"))
+    paid = shift_cashier.post(f"/orders/{other['id']}/pay", json={"method": "cash"}).json()["data"]["order"]
+    theirs = paid["fiscal_document"]["document_number"]
+    sells = len(_sells(edge))
+
+    r = shift_cashier.post(f"/orders/{first['id']}/fiscalize")
+    assert r.status_code == 503, r.text
+    assert f"FD {theirs} is already another order's receipt" in r.json()["detail"]
+    assert shift_cashier.get(f"/orders/{first['id']}").json()["data"]["fiscal_document"] is None
+    assert shift_cashier.get(f"/orders/{other['id']}").json()["data"]["fiscal_document"]["document_number"] == theirs
+
+    for order in (second, first):
+        r = shift_cashier.post(f"/orders/{order['id']}/fiscalize")
+        assert r.status_code == 200 and r.json()["data"]["order"]["status"] == "fiscalized", r.text
+    mine = shift_cashier.get(f"/orders/{first['id']}").json()["data"]["fiscal_document"]["document_number"]
+    assert mine > theirs
+    assert len(_sells(edge)) == sells + 2  # one receipt each, none shared
+
+
 def test_blocked_fiscal_storage_gives_the_money_back(edge: EdgeServer, shift_cashier: httpx.Client) -> None:
     order = new_order(shift_cashier, line(WATER))
     sells_before = len(_sells(edge))
