@@ -4,49 +4,15 @@ changes nothing, and the shift can then be closed."""
 
 from __future__ import annotations
 
-import time
-import uuid
-from decimal import Decimal
 from typing import Any
 
-import httpx
-
-from drivers.base import (
-    FiscalItem,
-    FiscalPayment,
-    FiscalPaymentType,
-    FiscalReceipt,
-    Operator,
-    ReceiptKind,
-    TaxationType,
-    VatRate,
-)
-from drivers.fiscal.atol.tasks import encode_request, receipt_task
+from drivers.base import TaxationType
 from tests.edge.support import CROISSANT, WATER, EdgeServer, atol_admin, fiscal_documents, line, new_order
+from tests.support.atol import sell_on_the_device
 
 
 def _sells(edge: EdgeServer) -> list[dict[str, Any]]:
     return [d for d in fiscal_documents(edge.settings.data_dir) if d["task"] == "sell"]
-
-
-def _sell_on_the_device(edge: EdgeServer, total: int) -> None:
-    """A sale rung up on the registrar outside this register's orders, of the same total."""
-    sale = FiscalReceipt(
-        kind=ReceiptKind.SELL,
-        items=[FiscalItem(name="Вода", price=total, quantity=Decimal(1), amount=total, vat=VatRate.VAT22)],
-        payments=[FiscalPayment(type=FiscalPaymentType.CASH, amount=total)],
-        operator=Operator(name="Кассир"),
-        taxation_type=TaxationType(edge.runtime.settings.app.taxation_type),
-    )
-    sells = len(_sells(edge))
-    url = edge.runtime.devices.emulators.atol.url
-    body = encode_request(str(uuid.uuid4()), [receipt_task(sale)])
-    r = httpx.post(f"{url}/api/v2/requests", content=body, headers={"Content-Type": "application/json"})
-    assert r.status_code == 201, r.text
-    deadline = time.monotonic() + 10
-    while len(_sells(edge)) == sells:  # the Web Server runs the request in the background
-        assert time.monotonic() < deadline, "the device did not register the sale"
-        time.sleep(0.02)
 
 
 def test_a_manager_names_the_receipt_the_devices_cannot_tell_apart(fresh_edge: EdgeServer) -> None:
@@ -68,7 +34,11 @@ def test_a_manager_names_the_receipt_the_devices_cannot_tell_apart(fresh_edge: E
     mine = max(d["number"] for d in _sells(fresh_edge))
     assert mine > before  # the FN holds it
 
-    _sell_on_the_device(fresh_edge, locked["total"])  # a second document of the same total, on no order
+    sell_on_the_device(
+        fresh_edge.runtime.devices.emulators.atol.url,
+        locked["total"],
+        TaxationType(fresh_edge.runtime.settings.app.taxation_type),
+    )  # a second document of the same total, on no order
     device_only = max(d["number"] for d in _sells(fresh_edge))
     other = new_order(client, line(WATER, "2"))  # and a third, on another order
     paid = client.post(f"/orders/{other['id']}/pay", json={"method": "cash"}).json()["data"]["order"]

@@ -1,6 +1,7 @@
 """The cashier touchscreen against a real demo register: sales with modifiers and change, the required-modifier
-rule, card and split payments through the terminal emulator, a refund approved by a manager's PIN, and a refund
-the fiscal registrar left without its receipt finished from the orders list."""
+rule, card and split payments through the terminal emulator, a refund approved by a manager's PIN, a refund
+the fiscal registrar left without its receipt finished from the orders list, and a sale whose receipt the devices
+cannot tell apart from another settled with the FD on the customer's receipt."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
+from drivers.base import TaxationType
 from protocols.samples import BLACK_TEA
+from tests.edge.support import fiscal_documents
 from tests.edge.web import _pos as pos
 from tests.edge.web.conftest import PINS, Agent, screenshot
+from tests.support.atol import sell_on_the_device
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -265,3 +269,44 @@ def test_a_refund_left_without_its_receipt_is_finished_from_the_orders_list(agen
     finished = _order(agent, order["id"])
     assert finished["status"] == "refunded" and not finished["locked"]
     assert finished["refunds"][-1]["fiscal_document"]["kind"] == "sellReturn"
+
+
+def test_a_sale_the_devices_cannot_tell_apart_is_settled_with_the_fd_on_the_receipt(
+    agent: Agent, new_page: NewPage
+) -> None:
+    agent.ensure_shift_open()
+    atol = agent.emulator_admin("atol_admin").rsplit("/admin", 1)[0]
+    with agent.api(agent.login("manager")) as client:
+        priming = client.post("/orders", json={"items": [{"product_id": str(BLACK_TEA), "quantity": "1"}]})
+        paid = client.post(f"/orders/{priming.json()['data']['id']}/pay", json={"method": "cash"})
+        earlier = paid.json()["data"]["order"]["fiscal_document"]["document_number"]
+        order = client.post("/orders", json={"items": [{"product_id": str(BLACK_TEA), "quantity": "3"}]}).json()["data"]
+        faults = {"dropAfterCommit": True, "forgetRequest": True, "nextError": {"code": 2, "task": "getFnStatus"}}
+        httpx.post(f"{atol}/admin/faults", json=faults).raise_for_status()
+        lost = client.post(f"/orders/{order['id']}/pay", json={"method": "cash"})
+        assert lost.status_code == 503, lost.text
+        mine = max(int(d["number"]) for d in fiscal_documents(agent.data_dir) if d["task"] == "sell")
+        sell_on_the_device(atol, order["total"], TaxationType.USN_INCOME)  # the same total, on no order
+        assert client.post(f"/orders/{order['id']}/fiscalize").status_code == 503  # two documents match
+
+    page = new_page(agent, "/pos")
+    pos.login(page, PINS["cashier"])
+    page.keyboard.press("F3")
+    row = page.locator(f"#orders-body tr[data-order='{order['id']}']")
+    row.wait_for()
+    row.locator("button[data-act=name-fd]").click()
+    page.locator("#dlg-fd").wait_for(state="visible")
+    page.fill("#fd-number", str(earlier))  # a receipt from before this sale
+    page.click("#fd-form button[type=submit]")
+    pos.manager_pin(page, PINS["manager"])
+    page.locator("#fd-error", has_text="нет такого чека этой продажи").wait_for()
+    assert _order(agent, order["id"])["status"] == "fiscalizing"
+    screenshot(page, "pos-enter-fd")
+
+    page.fill("#fd-number", str(mine))
+    page.click("#fd-form button[type=submit]")
+    pos.manager_pin(page, PINS["manager"])
+    page.locator("#toast", has_text="Чек записан").wait_for()
+    settled = _order(agent, order["id"])
+    assert settled["status"] == "fiscalized" and settled["fiscal_document"]["document_number"] == mine
+    assert not page.locator(f"#orders-body tr[data-order='{order['id']}'] button[data-act=name-fd]").count()

@@ -22,6 +22,7 @@
         <button type="button" data-act="open">${esc(T.order)}</button>
         ${["fiscalized", "paid"].includes(o.status) ? `<button type="button" data-act="reprint">${esc(T.reprint)}</button>` : ""}
         ${o.locked || ["paid", "fiscalizing"].includes(o.status) ? `<button type="button" data-act="finish" class="primary" title="${esc(o.lock_reason || "")}">${esc(T.finish)}</button>` : ""}
+        ${o.status === "fiscalizing" ? `<button type="button" data-act="name-fd">${esc(T.enter_fd)}</button>` : ""}
         ${["fiscalized", "partially_refunded"].includes(o.status) && !o.locked ? `<button type="button" data-act="refund" class="danger">${esc(T.refund)}</button>` : ""}</td></tr>`).join("");
     } catch (err) { setErr("orders-error", err); }
   }
@@ -29,6 +30,7 @@
     const b = e.target.closest("button[data-act]"); if (!b) return;
     const id = b.closest("tr").dataset.order;
     if (b.dataset.act === "reprint") return P.reprint(id);
+    if (b.dataset.act === "name-fd") return openNameFd(id);
     if (b.dataset.act === "finish") {
       /* a receipt or a refund a device left unfinished: resolve it through the devices and go on */
       try { await guarded(() => Y.post(`/orders/${id}/fiscalize`, {})); toast(T.finished); openOrders(); }
@@ -40,6 +42,31 @@
       if (b.dataset.act === "open") { S.order = o; S.orderType = o.order_type; closeDlg("dlg-orders"); renderCart(); }
       else { closeDlg("dlg-orders"); openRefund(o); }
     } catch (err) { setErr("orders-error", err); }
+  });
+
+  /* a sale the devices cannot settle (several receipts match): a manager records the FD on the customer's receipt */
+  let fdOrder = null;
+  function openNameFd(id) {
+    fdOrder = id; $("fd-number").value = ""; setErr("fd-error", ""); openDlg("dlg-fd");
+    setTimeout(() => $("fd-number").focus(), 0);
+  }
+  $("fd-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const raw = $("fd-number").value.trim();
+    if (!/^[0-9]{1,10}$/.test(raw) || Number(raw) < 1) { setErr("fd-error", T.enter_fd); return; }
+    const body = { document_number: Number(raw) };
+    const run = (pin) => Y.post(`/orders/${fdOrder}/fiscalize`, pin ? Object.assign({ approval_pin: pin }, body) : body);
+    try {
+      if (S.staff && ["manager", "owner", "admin"].includes(S.staff.role)) await guarded(() => run(null));
+      else {
+        closeDlg("dlg-fd");
+        const pin = await askManager(T.manager_needed);
+        if (!pin) return;
+        openDlg("dlg-fd");
+        await guarded(() => run(pin));
+      }
+      closeDlg("dlg-fd"); toast(T.fd_recorded); openOrders();
+    } catch (err) { openDlg("dlg-fd"); setErr("fd-error", err); }
   });
 
   let refundOrder = null;
