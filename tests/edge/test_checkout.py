@@ -275,6 +275,32 @@ def test_a_document_found_in_the_fn_is_not_recorded_when_another_order_holds_it(
     assert len(_sells(edge)) == sells + 2  # one receipt each, none shared
 
 
+def test_a_sale_settled_by_finish_gets_its_kitchen_ticket_and_drawer(
+    edge: EdgeServer, shift_cashier: httpx.Client
+) -> None:
+    """The receipt went through but its answer was lost and the FN could not be read: the order is locked.
+    Finish finds the receipt, and the sale goes on as any other: kitchen ticket, then the drawer for the cash."""
+    priming = new_order(shift_cashier, line(WATER))
+    assert shift_cashier.post(f"/orders/{priming['id']}/pay", json={"method": "cash"}).status_code == 201
+    order = new_order(shift_cashier, line(CROISSANT, "3"))
+    atol_admin(
+        edge,
+        "faults",
+        {"dropAfterCommit": True, "forgetRequest": True, "nextError": {"code": 2, "task": "getFnStatus"}},
+    )
+    r = shift_cashier.post(f"/orders/{order['id']}/pay", json={"method": "cash"})
+    assert r.status_code == 503, r.text
+    journal = edge.query("SELECT device, kind FROM device_journal WHERE order_id = ?", order["id"])
+    assert not [row for row in journal if row[0] in ("printer", "drawer")]
+    r = shift_cashier.post(f"/orders/{order['id']}/fiscalize")
+    assert r.status_code == 200 and r.json()["data"]["order"]["status"] == "fiscalized", r.text
+    journal = edge.query("SELECT device, kind, state FROM device_journal WHERE order_id = ?", order["id"])
+    assert ("printer", "kitchenTicket", "done") in journal and ("drawer", "drawerOpen", "done") in journal, journal
+    assert shift_cashier.post(f"/orders/{order['id']}/fiscalize").status_code == 200  # again: nothing twice
+    again = edge.query("SELECT kind FROM device_journal WHERE order_id = ? AND device != 'fiscal'", order["id"])
+    assert sorted(again) == [("drawerOpen",), ("kitchenTicket",)]
+
+
 def test_blocked_fiscal_storage_gives_the_money_back(edge: EdgeServer, shift_cashier: httpx.Client) -> None:
     order = new_order(shift_cashier, line(WATER))
     sells_before = len(_sells(edge))

@@ -4,8 +4,10 @@ charge and one fiscal document — checked against the emulators' own journals o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -18,7 +20,7 @@ import httpx
 import pytest
 
 from drivers.sim.zvt import ZvtEmulator
-from tests.edge.support import TOKEN, WATER, fiscal_documents, line
+from tests.edge.support import CROISSANT, TOKEN, WATER, fiscal_documents, line
 from tests.support.net import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
@@ -81,6 +83,12 @@ def _charges(data_dir: Path, amount: int) -> list[Any]:
     return ZvtEmulator(data_dir / "sim" / "terminal").charges(amount)
 
 
+def _journal(data_dir: Path, order_id: str) -> list[tuple[str, str, str]]:
+    with contextlib.closing(sqlite3.connect(f"file:{data_dir / 'edge.db'}?mode=ro", uri=True)) as db:
+        rows = db.execute("SELECT device, kind, state FROM device_journal WHERE order_id = ?", (order_id,))
+        return [(str(d), str(k), str(s)) for d, k, s in rows]
+
+
 def _sells(data_dir: Path, total: int) -> list[dict[str, Any]]:
     return [d for d in fiscal_documents(data_dir) if d["task"] == "sell" and d["total"] == total]
 
@@ -90,10 +98,12 @@ def _sells(data_dir: Path, total: int) -> list[dict[str, Any]]:
     [
         ("cash", "after_payment_journal"),
         ("cash", "after_fiscal_journal"),
+        ("cash", "after_fiscal_receipt"),
         ("cash", "after_fiscal_commit"),
         ("cash", "after_print"),
         ("card", "after_payment_journal"),
         ("card", "after_card_approval"),
+        ("card", "after_fiscal_receipt"),
         ("card", "after_fiscal_commit"),
     ],
 )
@@ -129,6 +139,31 @@ def test_kill_at_each_step_never_loses_or_doubles_a_sale(
     assert [p["amount"] for p in approved] == [total]
     open_ops = second.api.get("/status").json()["data"]["agent"]["unresolved_device_operations"]
     assert open_ops == 0
+
+
+def test_a_sale_the_fn_registered_as_the_power_went_gets_its_kitchen_ticket_at_start_up(
+    tmp_path: Path, agents: list[Agent]
+) -> None:
+    """Killed after the FN registered the receipt, before the agent recorded it: at start-up the receipt is
+    found, and the kitchen ticket the sale never reached is printed; the drawer is not kicked open unattended."""
+    data_dir = tmp_path / "edge"
+    first = Agent(data_dir, crash_at="after_fiscal_receipt")
+    agents.append(first)
+    assert first.api.post("/shifts/open", json={"float": 0}).status_code == 201
+    order = first.api.post("/orders", json={"items": [line(CROISSANT, "2")]}).json()["data"]
+    with pytest.raises(httpx.TransportError):
+        first.api.post(f"/orders/{order['id']}/pay", json={"method": "cash"})
+    assert first.died_of_sigkill()
+    assert len(_sells(data_dir, order["total"])) == 1
+
+    second = Agent(data_dir)
+    agents.append(second)
+    after = second.api.get(f"/orders/{order['id']}").json()["data"]
+    assert after["status"] == "fiscalized" and after["kitchen_status"] == "confirmed"
+    assert after["fiscal_document"]["document_number"] == _sells(data_dir, order["total"])[0]["number"]
+    journal = _journal(data_dir, order["id"])
+    assert ("printer", "kitchenTicket", "done") in journal, journal
+    assert not [row for row in journal if row[0] == "drawer"], journal
 
 
 def test_a_power_cut_while_eight_cashiers_sell_loses_no_confirmed_sale_and_doubles_none(

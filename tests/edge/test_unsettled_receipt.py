@@ -76,6 +76,8 @@ def test_a_manager_names_the_receipt_the_devices_cannot_tell_apart(fresh_edge: E
     done = r.json()["data"]["order"]
     assert done["status"] == "fiscalized" and done["fiscal_document"]["document_number"] == mine
     assert len(_sells(fresh_edge)) == sells  # recorded, not issued again
+    journal = fresh_edge.query("SELECT device, kind, state FROM device_journal WHERE order_id = ?", locked["id"])
+    assert ("drawer", "drawerOpen", "done") in journal  # the cash goes into the drawer, as after any sale
     assert fresh_edge.query(
         "SELECT action, amount, detail FROM audit_log WHERE order_id = ? AND action = 'fiscal_document_named'",
         locked["id"],

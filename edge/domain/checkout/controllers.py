@@ -92,17 +92,17 @@ class CheckoutController(Controller):
             approver = await approve(rt, actor, approval_pin(request, data.approval_pin), "naming a receipt's FD")
         warnings: list[str] = []
         async with rt.order_lock(order_id):
-            left = await resolve_open_entries(rt, order_id)
+            left = await resolve_open_entries(rt, order_id, warnings=warnings)
             if left and approver is not None and number is not None:
-                await self._name_document(rt, actor, approver, order_id, number)
-                left = await resolve_open_entries(rt, order_id)
+                warnings += await self._name_document(rt, actor, approver, order_id, number)
+                left = await resolve_open_entries(rt, order_id, warnings=warnings)
             if left:
                 raise Problem(503, "outcome_unknown", "Still unresolved", await _unresolved_detail(rt, order_id))
             if not await finish_refund(rt, actor, order_id):
                 async with rt.db.begin() as conn:
                     rec = fetch_order(conn, order_id)
                 if rec.status == "paid":
-                    warnings = await fiscalize(rt, order_id)
+                    warnings += await fiscalize(rt, order_id)
                 elif rec.status not in ("fiscalized", "draft", "paying"):
                     raise conflict("not_paid", "Nothing to fiscalize", f"the order is {rec.status}")
         await rt.notify_sync()
@@ -113,13 +113,13 @@ class CheckoutController(Controller):
         return Data(StepOut(order=order, warnings=warnings))
 
     @staticmethod
-    async def _name_document(rt: Runtime, actor: Actor, approver: Actor, order_id: str, number: int) -> None:
+    async def _name_document(rt: Runtime, actor: Actor, approver: Actor, order_id: str, number: int) -> list[str]:
         async with rt.db.read() as conn:
             sells = [e for e in journal.open_entries(conn, order_id) if e.device == "fiscal" and e.kind == "sell"]
         fiscal = rt.devices.fiscal
         if not sells or fiscal is None:
             raise conflict("nothing_to_name", "No unsettled receipt", "the order has no sale receipt left unknown")
-        await settle_named_document(rt, fiscal, sells[-1], order_id, number, actor, approver)
+        return await settle_named_document(rt, fiscal, sells[-1], order_id, number, actor, approver)
 
     @post("/print", operation_id="printReceipt", status_code=HTTP_200_OK)
     async def print_receipt(self, rt: Rt, actor: CurrentActor, order_id: FromPath[str]) -> Data[StepOut]:

@@ -66,17 +66,16 @@ Step = tuple[str, str, str, Callable[[], Awaitable[object]]]  # device, kind, re
 Planned = list[tuple[Step, str]]  # each step with its committed journal row
 
 
-def _after_steps(rt: Runtime, rec: OrderRecord, *, drawer_by_printer: bool) -> list[Step]:
-    """The device steps after the receipt: the kitchen ticket, and the drawer for a cash sale."""
+def _after_steps(rt: Runtime, rec: OrderRecord, *, drawer: bool) -> list[Step]:
+    """The device steps after the receipt: the kitchen ticket, and with ``drawer`` the drawer for a cash sale."""
     steps: list[Step] = []
     printer = rt.devices.printer
     ticket = kitchen_ticket(rec)
     if ticket is not None and printer is not None:
         steps.append(("printer", "kitchenTicket", ticket.job_id, partial(printer.print_kitchen_ticket, ticket)))
-    drawer = rt.devices.drawer
     cash = any(p.method == "cash" for p in rec.approved_payments())
-    if cash and drawer is not None and not drawer_by_printer:
-        steps.append(("drawer", "drawerOpen", f"{rec.row.id}:drawer", drawer.open))
+    if cash and drawer and rt.devices.drawer is not None:
+        steps.append(("drawer", "drawerOpen", f"{rec.row.id}:drawer", rt.devices.drawer.open))
     return steps
 
 
@@ -95,12 +94,14 @@ async def commit_fiscalized(
     doc: FiscalDocument | None,
     *,
     open_after_steps: bool = False,
+    drawer: bool = True,
     check: Callable[[Tx], None] | None = None,
 ) -> Planned | None:
     """Record the fiscal document. ``open_after_steps`` (a fiscal receipt the caller goes on from): the
-    kitchen-ticket and drawer rows are journaled in the same commit, before either device is driven; a
-    crash after it leaves them open, and recovery settles them as interrupted, as it would rows opened in
-    a commit of their own. ``check`` runs first in the same commit; what it raises leaves everything as it was."""
+    kitchen-ticket and (with ``drawer``) drawer rows are journaled in the same commit, before either device is
+    driven; a crash after it leaves them open, and recovery settles them as interrupted, as it would rows
+    opened in a commit of their own. ``check`` runs first in the same commit; what it raises leaves everything
+    as it was. None: the order was fiscalized already, or nothing was asked to be journaled."""
     async with rt.db.begin() as conn:
         row = order_row(conn, order_id)
         if row.status == "fiscalized":
@@ -127,9 +128,7 @@ async def commit_fiscalized(
             )
         planned = None
         if open_after_steps and info.kind != "nonFiscal":
-            planned = _open_steps(
-                conn, order_id, _after_steps(rt, fetch_order(conn, order_id), drawer_by_printer=False)
-            )
+            planned = _open_steps(conn, order_id, _after_steps(rt, fetch_order(conn, order_id), drawer=drawer))
     rt.metrics.orders.labels(status="fiscalized").inc()
     return planned
 
@@ -212,10 +211,18 @@ async def resolve_sell(rt: Runtime, fiscal: FiscalRegistrar, pending: PendingFis
 
 
 async def apply_fiscal_outcome(
-    rt: Runtime, entry: Row, order_id: str, outcome: FiscalOutcome, *, claims_complete: bool = False
-) -> bool:
-    """Registered → committed; not registered → the order is paid again (a new request may go); unknown →
-    the order stays locked. Whether the sell was registered.
+    rt: Runtime,
+    entry: Row,
+    order_id: str,
+    outcome: FiscalOutcome,
+    *,
+    claims_complete: bool = False,
+    drawer: bool = False,
+) -> Planned | None:
+    """Registered → committed, with the after-steps the sale never reached journaled in the same commit (the
+    kitchen ticket; the drawer too with ``drawer``, where a cashier is at the till), returned for the caller
+    to drive; not registered → the order is paid again (a new request may go); unknown → the order stays
+    locked. None unless registered.
 
     A document found in the FN (not through the request) is recorded only if, in the same commit, it is on
     no other order and, with ``claims_complete`` (the search left out the documents on orders), no other sell
@@ -224,10 +231,17 @@ async def apply_fiscal_outcome(
     if outcome.kind is FiscalOutcomeKind.REGISTERED and doc is not None:
         check = partial(_check_uncontested, order_id=order_id, entry=entry, doc=doc, claims_complete=claims_complete)
         try:
-            await commit_fiscalized(
-                rt, order_id, entry.id, document_info(doc, "sell"), doc, check=check if doc.recovered else None
+            planned = await commit_fiscalized(
+                rt,
+                order_id,
+                entry.id,
+                document_info(doc, "sell"),
+                doc,
+                open_after_steps=True,
+                drawer=drawer,
+                check=check if doc.recovered else None,
             )
-            return True
+            return planned or []
         except _Contested as exc:
             log.warning("fiscal_document_contested", order_id=order_id, detail=str(exc))
             outcome = FiscalOutcome(kind=FiscalOutcomeKind.UNKNOWN, detail=str(exc))
@@ -242,10 +256,12 @@ async def apply_fiscal_outcome(
                 order_id,
                 lock_reason="The receipt may have been fiscalized; waiting to read the fiscal storage before going on",
             )
-    return False
+    return None
 
 
-async def settle_fiscal_outcome(rt: Runtime, fiscal: FiscalRegistrar, entry: Row, order_id: str) -> bool:
+async def settle_fiscal_outcome(
+    rt: Runtime, fiscal: FiscalRegistrar, entry: Row, order_id: str, *, drawer: bool = False
+) -> Planned | None:
     """Resolve a sell whose answer was lost, and apply what the device says (:func:`apply_fiscal_outcome`).
 
     While no other sell is open, every sale after this one's baseline has its document on its order, so those
@@ -257,15 +273,16 @@ async def settle_fiscal_outcome(rt: Runtime, fiscal: FiscalRegistrar, entry: Row
     if alone:
         claimed = await claimed_sells(rt, fiscal, entry)
     outcome = await resolve_sell(rt, fiscal, pending_sell(entry, claimed=claimed or frozenset()))
-    return await apply_fiscal_outcome(rt, entry, order_id, outcome, claims_complete=claimed is not None)
+    return await apply_fiscal_outcome(rt, entry, order_id, outcome, claims_complete=claimed is not None, drawer=drawer)
 
 
 async def settle_named_document(
     rt: Runtime, fiscal: FiscalRegistrar, entry: Row, order_id: str, number: int, actor: Actor, approver: Actor
-) -> None:
+) -> list[str]:
     """Record FD ``number``, which a manager read off the customer's receipt, as the sell ``entry`` the devices
     could not settle (several documents match, say). The FN must hold it as this sale's (after the baseline,
-    on no other order, same operation and total); otherwise a 409 Problem and nothing changes. Audited."""
+    on no other order, same operation and total); otherwise a 409 Problem and nothing changes. Audited. The
+    kitchen ticket and the drawer follow, as after any sale; returns their warnings."""
     claimed = await claimed_sells(rt, fiscal, entry)
     if claimed is None:
         raise Problem(503, "outcome_unknown", "The fiscal storage cannot be read", "Try again in a moment")
@@ -281,10 +298,16 @@ async def settle_named_document(
         audit(conn, "fiscal_document_named", actor, approver, order_id, doc.total, f"FD {doc.document_number}")
 
     try:
-        await commit_fiscalized(rt, order_id, entry.id, document_info(doc, "sell"), doc, check=check)
+        planned = await commit_fiscalized(
+            rt, order_id, entry.id, document_info(doc, "sell"), doc, open_after_steps=True, check=check
+        )
     except _Contested as exc:
         raise conflict("document_mismatch", "Not this order's receipt", str(exc)) from exc
     log.info("fiscal_document_named", order_id=order_id, fd=doc.document_number, approver=str(approver.staff_id))
+    warnings: list[str] = []
+    if planned:
+        await drive_steps(rt, planned, warnings)
+    return warnings
 
 
 async def claimed_sells(rt: Runtime, fiscal: FiscalRegistrar, entry: Row) -> frozenset[int] | None:
@@ -384,7 +407,8 @@ async def fiscalize(rt: Runtime, order_id: str, prepared: Prepared | None = None
             device_failed(rt, "fiscal", exc)
             async with rt.db.begin() as conn:
                 entry = _entry(conn, entry_id)
-            if await settle_fiscal_outcome(rt, fiscal, entry, order_id):
+            planned = await settle_fiscal_outcome(rt, fiscal, entry, order_id, drawer=True)
+            if planned is not None:
                 break
             async with rt.db.begin() as conn:
                 rec = fetch_order(conn, order_id)
@@ -410,6 +434,7 @@ async def fiscalize(rt: Runtime, order_id: str, prepared: Prepared | None = None
             problem = device_failed(rt, "fiscal", exc, "fiscalizing")
             await remember_problem(rt, order_id, problem)
             raise problem from exc
+        rt.crash.hit("after_fiscal_receipt")
         planned = await commit_fiscalized(
             rt, order_id, entry_id, document_info(doc, "sell"), doc, open_after_steps=True
         )
@@ -463,17 +488,17 @@ async def after_fiscal(rt: Runtime, order_id: str, planned: Planned | None = Non
             await remember_problem(rt, order_id, None, receipt_printed=True)
     rt.crash.hit("after_print")
     if planned is None:
-        steps = _after_steps(rt, rec, drawer_by_printer=drawer_by_printer)
+        steps = _after_steps(rt, rec, drawer=not drawer_by_printer)
         if steps:
             # Both rows in one commit before either device is driven.
             async with rt.db.begin() as conn:
                 planned = _open_steps(conn, order_id, steps)
     if planned:
-        await _drive_steps(rt, planned, warnings)
+        await drive_steps(rt, planned, warnings)
     return warnings
 
 
-async def _drive_steps(rt: Runtime, planned: Planned, warnings: list[str]) -> None:
+async def drive_steps(rt: Runtime, planned: Planned, warnings: list[str]) -> None:
     """Drive each journaled step in turn, then settle every row in one commit (a step that failed does not
     stop the next)."""
     settled = [

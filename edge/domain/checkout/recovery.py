@@ -16,8 +16,10 @@ from edge.db.sql import Row
 from edge.domain.checkout import journal
 from edge.domain.checkout.card import commit_sale_result, resolve_unknown
 from edge.domain.checkout.fiscal import (
+    Planned,
     apply_fiscal_outcome,
     claimed_sells,
+    drive_steps,
     fiscalize,
     pending_sell,
     resolve_sell,
@@ -66,13 +68,14 @@ async def _terminal(rt: Runtime, entry: Row) -> None:
     log.info("card_operation_resolved", kind=entry.kind, order_id=entry.order_id, state=state)
 
 
-async def _fiscal(rt: Runtime, entry: Row) -> None:
+async def _fiscal(rt: Runtime, entry: Row, after: Planned, *, drawer: bool) -> None:
     fiscal = rt.devices.fiscal
     if fiscal is None:
         return
     if entry.kind == "sell" and entry.order_id:
-        registered = await settle_fiscal_outcome(rt, fiscal, entry, entry.order_id)
-        log.info("fiscal_sell_resolved", order_id=entry.order_id, registered=registered)
+        planned = await settle_fiscal_outcome(rt, fiscal, entry, entry.order_id, drawer=drawer)
+        after.extend(planned or [])
+        log.info("fiscal_sell_resolved", order_id=entry.order_id, registered=planned is not None)
         return
     if entry.kind == "sellReturn":
         outcome = await fiscal.resolve(
@@ -110,10 +113,16 @@ async def _other(rt: Runtime, entry: Row) -> None:
         journal.settle(conn, entry.id, "failed", error="interrupted by a restart")
 
 
-async def resolve_open_entries(rt: Runtime, order_id: str | None = None, *, startup: bool = False) -> int:
+async def resolve_open_entries(
+    rt: Runtime, order_id: str | None = None, *, startup: bool = False, warnings: list[str] | None = None
+) -> int:
     """Settle pending/unknown journal rows (of one order, or all); returns how many are still open.
 
-    At start-up (nothing else is selling) sells are resolved in two passes; see :func:`_unsent_sells`."""
+    At start-up (nothing else is selling) sells are resolved in two passes; see :func:`_unsent_sells`. A sale
+    found registered then gets the kitchen ticket it never reached, and, for one order (a cashier at the
+    till), the drawer for cash; their problems go to ``warnings``."""
+    after: Planned = []
+    drawer = order_id is not None
     async with rt.db.begin() as conn:
         entries = journal.open_entries(conn, order_id)
     fiscal = rt.devices.fiscal
@@ -131,21 +140,26 @@ async def resolve_open_entries(rt: Runtime, order_id: str | None = None, *, star
                     unsent.append(entry)
                     continue
                 complete = complete and outcome.kind is not FiscalOutcomeKind.UNKNOWN
-                registered = await apply_fiscal_outcome(rt, entry, entry.order_id, outcome)
-                log.info("fiscal_sell_resolved", order_id=entry.order_id, registered=registered)
+                planned = await apply_fiscal_outcome(rt, entry, entry.order_id, outcome, drawer=drawer)
+                after.extend(planned or [])
+                log.info("fiscal_sell_resolved", order_id=entry.order_id, registered=planned is not None)
             elif entry.device == "fiscal":
-                await _fiscal(rt, entry)
+                await _fiscal(rt, entry, after, drawer=drawer)
             else:
                 await _other(rt, entry)
         except DeviceError as exc:
             log.warning("resolve_failed", entry_id=entry.id, device=entry.device, error=exc.message)
     if unsent and fiscal is not None:
-        await _unsent_sells(rt, fiscal, unsent, complete=complete)
+        await _unsent_sells(rt, fiscal, unsent, after, complete=complete)
+    if after:
+        await drive_steps(rt, after, warnings if warnings is not None else [])
     async with rt.db.begin() as conn:
         return len(journal.open_entries(conn, order_id))
 
 
-async def _unsent_sells(rt: Runtime, fiscal: FiscalRegistrar, unsent: list[Row], *, complete: bool) -> None:
+async def _unsent_sells(
+    rt: Runtime, fiscal: FiscalRegistrar, unsent: list[Row], after: Planned, *, complete: bool
+) -> None:
     """Sells the Web Server has no record of, resolved from the FN once every other sell is placed.
 
     While several tills' worth of cashiers share one register, the FD an unsent sell journaled as its baseline
@@ -161,8 +175,9 @@ async def _unsent_sells(rt: Runtime, fiscal: FiscalRegistrar, unsent: list[Row],
                 kind=FiscalOutcomeKind.UNKNOWN,
                 detail=f"{outcome.detail}, but {len(unsent) - 1} other unsent receipts could be it",
             )
-        registered = await apply_fiscal_outcome(rt, entry, entry.order_id, outcome, claims_complete=claimed is not None)
-        log.info("fiscal_sell_resolved", order_id=entry.order_id, registered=registered, detail=outcome.detail)
+        planned = await apply_fiscal_outcome(rt, entry, entry.order_id, outcome, claims_complete=claimed is not None)
+        after.extend(planned or [])
+        log.info("fiscal_sell_resolved", order_id=entry.order_id, registered=planned is not None, detail=outcome.detail)
 
 
 async def continue_sagas(rt: Runtime) -> None:

@@ -1,6 +1,7 @@
 """Crash points for the SIGKILL tests: ``YAGO_EDGE_CRASH_AT=<point>`` makes the agent kill itself there.
 
-Points: after_payment_journal, after_card_approval, after_fiscal_journal, after_fiscal_commit, after_print.
+Points: after_payment_journal, after_card_approval, after_fiscal_journal, after_fiscal_receipt (the FN holds
+the receipt, the agent has not recorded it), after_fiscal_commit, after_print.
 A test switch, read from the process environment when the runtime is built (not a setting: no config
 file should ever be able to turn it on).
 """
