@@ -63,7 +63,7 @@ def run(
     configure_logging(json_logs=log_format == "json")
     app = create_app(settings)
     tune_for_service()
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.app.host,
         port=settings.app.port,
@@ -73,6 +73,13 @@ def run(
         loop="asyncio",  # the device transports are built and tested on the standard event loop
         timeout_graceful_shutdown=10,
     )
+    # The port is taken before start-up (devices, emulators, recovery): a port in use fails at once, and
+    # nothing started meanwhile (a demo emulator on an ephemeral port) can take it.
+    try:
+        sock = config.bind_socket()
+    except SystemExit as exc:
+        raise click.ClickException(f"cannot listen on {settings.app.host}:{settings.app.port}") from exc
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def _add_enroll() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 import threading
 import time
@@ -46,7 +47,14 @@ class EdgeServer:
             self.app, host="127.0.0.1", port=self.port, log_config=None, access_log=False, lifespan="on", loop="asyncio"
         )
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="edge-under-test", daemon=True)
+        # Bound now, not by uvicorn after the lifespan: the demo emulators the lifespan starts bind ephemeral
+        # ports, and one of them could otherwise take this one in between.
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind(("127.0.0.1", self.port))
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.socket]}, name="edge-under-test", daemon=True
+        )
 
     @property
     def runtime(self) -> Any:
@@ -70,6 +78,7 @@ class EdgeServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=30)
+        self.socket.close()
 
     def client(self, pin: str | None = DEMO_PINS["cashier"]) -> httpx.Client:
         client = httpx.Client(base_url=f"{self.url}/api/v1", headers={"X-Device-Token": TOKEN}, timeout=30)
