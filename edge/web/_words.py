@@ -191,6 +191,11 @@ JS_STRINGS: dict[str, str] = {
     "finish": N_("Finish"),
     "finished": N_("Finished: the receipt is issued"),
     "enter_fd": N_("Enter FD"),
+    "order_left_locked": N_("Order %(number)s has no known receipt yet: finish it in the next shift"),
+    "close_unresolved": N_(
+        "Order(s) %(orders)s still wait for the fiscal registrar to say whether the receipt was issued. A manager"
+        " may close the shift anyway: they stay locked and are finished in the next shift"
+    ),
     "fd_recorded": N_("The receipt is recorded"),
     "draft": N_("Draft"),
     "paying": N_("Paying"),
@@ -207,6 +212,7 @@ JS_STRINGS: dict[str, str] = {
     "p_paper_out": N_("The printer is out of paper: load a new roll"),
     "p_cover_open": N_("The printer cover is open: close it"),
     "p_order_locked": N_("The order waits for a device answer"),
+    "p_orders_in_checkout": N_("Some orders are still being paid or fiscalized: finish them first"),
     "p_document_mismatch": N_("The fiscal storage has no such receipt for this sale: check the FD on the receipt"),
     "p_order_not_editable": N_("The order can no longer be changed"),
     "p_shift_closed": N_("The shift is closed: open a shift to sell"),

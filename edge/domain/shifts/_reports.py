@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 import structlog
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from drivers.base import ShiftState
 from drivers.errors import DeviceError, ShiftClosed
@@ -215,19 +215,30 @@ async def _end_of_day(rt: Runtime, shift_id: str) -> dict[str, object] | None:
     return {"ok": result.ok, "total": result.total, "count": result.count, "message": result.message}
 
 
-async def report_z(rt: Runtime, actor: Actor, counted: CountedIn) -> ReportOut:
+async def report_z(
+    rt: Runtime, actor: Actor, counted: CountedIn, *, unresolved_approver: Actor | None = None
+) -> ReportOut:
+    """Close the shift. Orders in checkout block it, except, with ``unresolved_approver`` (a manager), those
+    locked until the device says whether their receipt was issued: they are left as they are and named."""
     async with rt.db.begin() as conn:
         shift = await require_open_shift(conn)
         busy = (
             await conn.execute(
-                select(func.count())
-                .select_from(m.orders)
-                .where(m.orders.c.status.in_(("paying", "paid", "fiscalizing")))
+                select(m.orders.c.id, m.orders.c.number, m.orders.c.status, m.orders.c.lock_reason).where(
+                    m.orders.c.status.in_(("paying", "paid", "fiscalizing"))
+                )
             )
-        ).scalar_one()
-    if busy:
+        ).all()
+    locked = [o for o in busy if o.status == "fiscalizing" and o.lock_reason]
+    blocking = [o for o in busy if unresolved_approver is None or o not in locked]
+    if blocking:
+        numbers = ", ".join(str(o.number) for o in blocking)
         raise conflict(
-            "orders_in_checkout", "Orders are still in checkout", f"{busy} order(s) are being paid or fiscalized"
+            "orders_in_checkout",
+            "Orders are still in checkout",
+            f"order(s) {numbers} are being paid or fiscalized",
+            orders=[str(o.number) for o in blocking],
+            locked_orders=[str(o.number) for o in locked],
         )
     document = await _close_fiscal(rt, actor, shift.id)
     eod = await _end_of_day(rt, shift.id)
@@ -246,9 +257,14 @@ async def report_z(rt: Runtime, actor: Actor, counted: CountedIn) -> ReportOut:
             expected_cash=fig["expected_cash"],
             counted_cash=counted.cash,
             difference=counted.cash - fig["expected_cash"] if counted.cash is not None else None,
-            warnings=[],
+            warnings=[
+                f"order_unresolved: order {o.number} has no known receipt yet; it stays locked, finish it in the"
+                " next shift"
+                for o in locked
+            ],
             document=document,
             terminal_end_of_day=eod,
+            unresolved_orders=[str(o.number) for o in locked],
         )
         await conn.execute(
             update(m.shifts)
@@ -276,6 +292,8 @@ async def report_z(rt: Runtime, actor: Actor, counted: CountedIn) -> ReportOut:
             ),
         )
         audit(conn, "shift_close", actor, None, None, counted.cash, f"expected {fig['expected_cash']}")
+        for o in locked:
+            audit(conn, "shift_close_unresolved", actor, unresolved_approver, o.id, None, str(o.lock_reason))
         row = (await conn.execute(select(m.shifts).where(m.shifts.c.id == shift.id))).first()
     assert row is not None
     await rt.notify_sync()

@@ -68,10 +68,18 @@ async def print_x_handler(rt: Rt, actor: CurrentActor) -> Data[ReportOut]:
 
 
 @post("/reports/z", operation_id="reportZ", status_code=HTTP_200_OK, tags=["reports"])
-async def report_z_handler(rt: Rt, actor: CurrentActor, data: JSONBody[ZReportIn]) -> Data[ReportOut]:
-    """Close the shift: counted vs expected per tender, fiscal closeShift, terminal end of day."""
+async def report_z_handler(
+    request: Request[Any, Any, Any], rt: Rt, actor: CurrentActor, data: JSONBody[ZReportIn]
+) -> Data[ReportOut]:
+    """Close the shift: counted vs expected per tender, fiscal closeShift, terminal end of day. Orders in
+    checkout block it (409 ``orders_in_checkout``, naming them); ``close_unresolved`` with a manager PIN closes
+    past those only locked waiting for the device, which stay locked and are named in the warnings."""
     require(actor, SELLERS, "closing the shift")
-    return Data(await report_z(rt, actor, data.counted))
+    approver = None
+    if data.close_unresolved:
+        pin = approval_pin(request, data.approval_pin)
+        approver = await approve(rt, actor, pin, "closing the shift with unresolved receipts")
+    return Data(await report_z(rt, actor, data.counted, unresolved_approver=approver))
 
 
 router = Router(

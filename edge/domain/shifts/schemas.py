@@ -30,6 +30,11 @@ class CountedIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class ZReportIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     counted: CountedIn = msgspec.field(default_factory=CountedIn)
+    close_unresolved: bool = False
+    """Close even though some orders wait, locked, for the device to say whether their receipt was issued
+    (manager PIN): they stay locked, are named in the report's warnings and are finished in a later shift.
+    Orders still being paid or fiscalized right now always block."""
+    approval_pin: Pin | None = None
 
 
 class ShiftOut(msgspec.Struct, kw_only=True):
@@ -58,3 +63,5 @@ class ReportOut(msgspec.Struct, kw_only=True):
     warnings: list[str]
     document: FiscalDocumentInfo | None = None
     terminal_end_of_day: dict[str, object] | None = None
+    unresolved_orders: list[str] = []
+    """Z closed past them (``close_unresolved``): numbers of the orders left locked for the next shift."""

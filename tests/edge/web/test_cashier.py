@@ -271,15 +271,15 @@ def test_a_refund_left_without_its_receipt_is_finished_from_the_orders_list(agen
     assert finished["refunds"][-1]["fiscal_document"]["kind"] == "sellReturn"
 
 
-def test_a_sale_the_devices_cannot_tell_apart_is_settled_with_the_fd_on_the_receipt(
-    agent: Agent, new_page: NewPage
-) -> None:
+def _locked_with_two_matches(agent: Agent) -> tuple[dict[str, Any], int, int]:
+    """A sale the FN registered whose answer is lost (the order is locked) and a sale of the same total rung up
+    on the device itself, so the devices cannot tell which is the order's: the order, an earlier FD, its FD."""
     agent.ensure_shift_open()
     atol = agent.emulator_admin("atol_admin").rsplit("/admin", 1)[0]
     with agent.api(agent.login("manager")) as client:
         priming = client.post("/orders", json={"items": [{"product_id": str(BLACK_TEA), "quantity": "1"}]})
         paid = client.post(f"/orders/{priming.json()['data']['id']}/pay", json={"method": "cash"})
-        earlier = paid.json()["data"]["order"]["fiscal_document"]["document_number"]
+        earlier = int(paid.json()["data"]["order"]["fiscal_document"]["document_number"])
         order = client.post("/orders", json={"items": [{"product_id": str(BLACK_TEA), "quantity": "3"}]}).json()["data"]
         faults = {"dropAfterCommit": True, "forgetRequest": True, "nextError": {"code": 2, "task": "getFnStatus"}}
         httpx.post(f"{atol}/admin/faults", json=faults).raise_for_status()
@@ -288,6 +288,13 @@ def test_a_sale_the_devices_cannot_tell_apart_is_settled_with_the_fd_on_the_rece
         mine = max(int(d["number"]) for d in fiscal_documents(agent.data_dir) if d["task"] == "sell")
         sell_on_the_device(atol, order["total"], TaxationType.USN_INCOME)  # the same total, on no order
         assert client.post(f"/orders/{order['id']}/fiscalize").status_code == 503  # two documents match
+    return dict(order), earlier, mine
+
+
+def test_a_sale_the_devices_cannot_tell_apart_is_settled_with_the_fd_on_the_receipt(
+    agent: Agent, new_page: NewPage
+) -> None:
+    order, earlier, mine = _locked_with_two_matches(agent)
 
     page = new_page(agent, "/pos")
     pos.login(page, PINS["cashier"])
@@ -310,3 +317,26 @@ def test_a_sale_the_devices_cannot_tell_apart_is_settled_with_the_fd_on_the_rece
     settled = _order(agent, order["id"])
     assert settled["status"] == "fiscalized" and settled["fiscal_document"]["document_number"] == mine
     assert not page.locator(f"#orders-body tr[data-order='{order['id']}'] button[data-act=name-fd]").count()
+
+
+def test_a_manager_closes_the_shift_past_a_locked_receipt(agent: Agent, new_page: NewPage) -> None:
+    order, _, mine = _locked_with_two_matches(agent)
+    page = new_page(agent, "/pos")
+    pos.login(page, PINS["cashier"])
+    page.keyboard.press("F4")
+    page.locator("#dlg-shift").wait_for(state="visible")
+    page.fill("#shift-amount", "0")
+    page.click("#shift-close")
+    page.locator("#mgr-reason", has_text=order["number"]).wait_for()
+    pos.manager_pin(page, PINS["manager"])
+    report = page.locator("#shift-report")
+    report.wait_for(state="visible")
+    assert f"По заказу {order['number']} чек ещё не известен" in report.inner_text()
+    screenshot(page, "pos-close-unresolved")
+    assert page.locator("#shift-open").is_visible() and not page.locator("#shift-close").is_visible()
+    assert _order(agent, order["id"])["locked"] is True  # left as it was, for the next shift
+
+    agent.ensure_shift_open()
+    with agent.api(agent.login("manager")) as client:
+        r = client.post(f"/orders/{order['id']}/fiscalize", json={"document_number": mine})
+        assert r.status_code == 200 and r.json()["data"]["order"]["status"] == "fiscalized", r.text

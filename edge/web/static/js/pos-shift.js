@@ -129,15 +129,18 @@
   async function openShift() {
     try { await loadShift(); } catch (err) { /* show what we knew; the action will say what is wrong */ }
     setErr("shift-error", ""); $("shift-amount").value = ""; $("shift-reason").value = ""; $("shift-report").classList.add("hidden");
+    renderShiftDialog(); openDlg("dlg-shift"); $("shift-amount").focus();
+  }
+  /* what the dialog offers follows the shift: after a Z it offers opening the next one */
+  function renderShiftDialog() {
     const open = !!S.shift;
     $("shift-info").textContent = open ? `${T.shift_opened} № ${S.shift.number}` : T.no_shift;
     $("shift-open").classList.toggle("hidden", open);
     ["shift-close", "shift-cash-in", "shift-cash-out", "shift-x"].forEach((id) => $(id).classList.toggle("hidden", !open));
-    openDlg("dlg-shift"); $("shift-amount").focus();
   }
   async function shiftAction(fn, okText) {
     setErr("shift-error", "");
-    try { const r = await guarded(fn); await loadShift(); toast(okText); return r; } catch (err) { setErr("shift-error", err); return null; }
+    try { const r = await guarded(fn); await loadShift(); renderShiftDialog(); toast(okText); return r; } catch (err) { setErr("shift-error", err); return null; }
   }
   function amountField(required) {
     const v = Y.parseMoney($("shift-amount").value);
@@ -151,8 +154,19 @@
   });
   $("shift-close").addEventListener("click", async () => {
     const v = amountField(true); if (v === null) return;
-    const r = await shiftAction(() => Y.post("/reports/z", { counted: { cash: v } }), T.shift_closed);
-    if (r) showReport(r);
+    const body = { counted: { cash: v } };
+    setErr("shift-error", "");
+    try { const r = await guarded(() => Y.post("/reports/z", body)); await loadShift(); renderShiftDialog(); toast(T.shift_closed); showReport(r); }
+    catch (err) {
+      /* only orders locked until the registrar answers stand in the way: a manager may close past them */
+      const b = err instanceof Y.ApiError && err.code === "orders_in_checkout" ? err.body : null;
+      const locked = b ? b.locked_orders || [] : [];
+      if (!b || !(b.orders || []).length || !b.orders.every((n) => locked.includes(n))) { setErr("shift-error", err); return; }
+      const pin = await askManager(Y.fmt(T.close_unresolved, { orders: b.orders.join(", ") }));
+      if (!pin) { setErr("shift-error", err); return; }
+      const r = await shiftAction(() => Y.post("/reports/z", Object.assign({ close_unresolved: true, approval_pin: pin }, body)), T.shift_closed);
+      if (r) showReport(r);
+    }
   });
   async function cashMove(direction) {
     const v = amountField(true); if (!v) { setErr("shift-error", T.amount); return; }
@@ -199,7 +213,8 @@
     rows.push(`${T.cash_in}: ${Y.money(r.cash_in)} · ${T.cash_out}: ${Y.money(r.cash_out)}`);
     rows.push(`${T.rep_expected}: ${Y.money(r.expected_cash)}`);
     if (r.counted_cash != null) rows.push(`${T.rep_counted}: ${Y.money(r.counted_cash)} · ${T.rep_difference}: ${Y.money(r.difference || 0)}`);
-    for (const w of r.warnings || []) rows.push("⚠ " + w);
+    for (const n of r.unresolved_orders || []) rows.push("⚠ " + Y.fmt(T.order_left_locked, { number: n }));
+    for (const w of r.warnings || []) if (!w.startsWith("order_unresolved:")) rows.push("⚠ " + w);
     $("shift-report").textContent = rows.join("\n"); $("shift-report").classList.remove("hidden");
   }
 
