@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import socket
 from pathlib import Path
 
 import click
@@ -77,6 +78,8 @@ def run(
     # nothing started meanwhile (a demo emulator on an ephemeral port) can take it.
     try:
         sock = config.bind_socket()
+        # inherited by every accepted connection: a response is not held back waiting for the client's ACK
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     except SystemExit as exc:
         raise click.ClickException(f"cannot listen on {settings.app.host}:{settings.app.port}") from exc
     uvicorn.Server(config).run(sockets=[sock])

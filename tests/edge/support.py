@@ -51,6 +51,7 @@ class EdgeServer:
         # ports, and one of them could otherwise take this one in between.
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as `yago edge run` does
         self.socket.bind(("127.0.0.1", self.port))
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.socket]}, name="edge-under-test", daemon=True
