@@ -23,7 +23,7 @@ from edge.db.session import Database
 from edge.domain.auth.services import hash_pin
 from edge.domain.catalog.cache import CatalogCache
 from edge.domain.catalog.services import apply_snapshot, load_file, load_last_good
-from edge.domain.checkout.recovery import continue_sagas, recover, resolve_open_entries
+from edge.domain.checkout.recovery import continue_sagas, recover, retry_unresolved
 from edge.domain.ops.inbox import EdgeInboxHandlers
 from edge.domain.runtime import Runtime
 from edge.plugins import EdgeCorePlugin
@@ -88,7 +88,7 @@ async def _retry_recovery(rt: Runtime) -> None:
         if not rt.recovery_pending:
             continue
         try:
-            rt.recovery_pending = await resolve_open_entries(rt)
+            rt.recovery_pending = await retry_unresolved(rt)
             await continue_sagas(rt)
         except Exception:
             log.exception("recovery_retry_failed")

@@ -3,11 +3,14 @@ fiscal receipts, refunds with a manager, cancel of paid orders, device problems 
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from edge import app as edge_app
 from tests.edge.support import (
     CAPPUCCINO,
     CROISSANT,
@@ -405,3 +408,37 @@ def test_repeated_refund_and_cash_move_keys_act_once(edge: EdgeServer, shift_cas
         for _ in range(2)
     }
     assert len(ids) == 1 and edge.count("cash_moves") == moves + 1
+
+
+def test_the_background_retry_leaves_a_sale_in_flight_to_its_saga(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While something is unresolved the agent retries every few seconds, beside live sales. A sale whose
+    receipt is on the (slow) device meanwhile is recorded once, its journal row is settled by its own saga
+    only, and its kitchen ticket and drawer are driven once."""
+    monkeypatch.setattr(edge_app, "RECOVERY_RETRY_SECONDS", 0.02)
+    with running(tmp_path / "edge") as server:
+        client = server.client()
+        assert client.post("/shifts/open", json={"float": 0}).status_code == 201
+        order = new_order(client, line(CROISSANT))
+        atol_admin(server, "faults", {"delay": 0.6})  # the registrar takes its time over each task
+        answers: list[httpx.Response] = []
+        paying = threading.Thread(
+            target=lambda: answers.append(client.post(f"/orders/{order['id']}/pay", json={"method": "cash"}))
+        )
+        paying.start()
+        sell = "SELECT state FROM device_journal WHERE order_id = ? AND kind = 'sell'"
+        while not server.query(sell, order["id"]):
+            time.sleep(0.005)
+        server.runtime.recovery_pending = 1  # as after a start-up that left something unresolved
+        states = set()
+        while paying.is_alive():
+            states |= {row[0] for row in server.query(sell, order["id"])}
+            time.sleep(0.005)
+        atol_admin(server, "faults", {"delay": 0})
+        [answer] = answers
+        assert answer.status_code == 201 and answer.json()["data"]["order"]["status"] == "fiscalized", answer.text
+        assert states <= {"pending", "done"}, states  # never settled by the retry while the saga drove it
+        kinds = server.query("SELECT kind FROM device_journal WHERE order_id = ? AND device != 'fiscal'", order["id"])
+        assert sorted(kinds) == [("drawerOpen",), ("kitchenTicket",)]
+        client.close()

@@ -114,17 +114,27 @@ async def _other(rt: Runtime, entry: Row) -> None:
 
 
 async def resolve_open_entries(
-    rt: Runtime, order_id: str | None = None, *, startup: bool = False, warnings: list[str] | None = None
+    rt: Runtime,
+    order_id: str | None = None,
+    *,
+    startup: bool = False,
+    warnings: list[str] | None = None,
+    drawer: bool | None = None,
+    orderless: bool = False,
 ) -> int:
     """Settle pending/unknown journal rows (of one order, or all); returns how many are still open.
 
     At start-up (nothing else is selling) sells are resolved in two passes; see :func:`_unsent_sells`. A sale
     found registered then gets the kitchen ticket it never reached, and, for one order (a cashier at the
-    till), the drawer for cash; their problems go to ``warnings``."""
+    till), the drawer for cash (``drawer`` says otherwise); their problems go to ``warnings``. ``orderless``:
+    only the rows of no order (shift and cash operations)."""
     after: Planned = []
-    drawer = order_id is not None
+    if drawer is None:
+        drawer = order_id is not None
     async with rt.db.begin() as conn:
         entries = journal.open_entries(conn, order_id)
+    if orderless:
+        entries = [e for e in entries if not e.order_id]
     fiscal = rt.devices.fiscal
     unsent: list[Row] = []
     complete = True  # every other sell is placed: its document is on its order, or it never reached the device
@@ -155,6 +165,21 @@ async def resolve_open_entries(
         await drive_steps(rt, after, warnings if warnings is not None else [])
     async with rt.db.begin() as conn:
         return len(journal.open_entries(conn, order_id))
+
+
+async def retry_unresolved(rt: Runtime) -> int:
+    """The background retry while the agent serves: each order's rows are settled under its order lock, so a
+    saga in flight (pay, refund, Finish) is never resolved under its feet; it settles its own rows, and what it
+    leaves open is settled here after it. Returns how many rows are still open."""
+    async with rt.db.read() as conn:
+        entries = journal.open_entries(conn)
+    for order_id in dict.fromkeys(e.order_id for e in entries if e.order_id):
+        async with rt.order_lock(order_id):
+            await resolve_open_entries(rt, order_id, drawer=False)
+    if any(not e.order_id for e in entries):
+        await resolve_open_entries(rt, orderless=True)
+    async with rt.db.read() as conn:
+        return len(journal.open_entries(conn))
 
 
 async def _unsent_sells(
