@@ -16,7 +16,7 @@ from litestar.plugins import InitPluginProtocol
 from edge.domain.auth.controllers import SessionController
 from edge.domain.catalog.controllers import CatalogController
 from edge.domain.checkout.controllers import CheckoutController
-from edge.domain.deps import DEPENDENCIES, device_token_guard
+from edge.domain.deps import DEPENDENCIES, require_device_token
 from edge.domain.ops.controllers import DevicesController, healthz, metrics, readyz, status_handler
 from edge.domain.orders.controllers import OrderController
 from edge.domain.screens.controllers import pairing_code_handler
@@ -55,7 +55,7 @@ def configure_logging(json_logs: bool = True, level: int = logging.INFO) -> None
 def api_router() -> Router:
     return Router(
         path=API_PREFIX,
-        guards=[device_token_guard],
+        before_request=require_device_token,
         route_handlers=[
             SessionController,
             CatalogController,

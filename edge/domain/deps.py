@@ -1,4 +1,4 @@
-"""Dependencies shared by every router: the runtime, the signed-in actor, the device-token guard."""
+"""Dependencies shared by every router: the runtime, the signed-in actor, the device-token check."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ import hmac
 from typing import Annotated, Any
 
 from litestar import Request
-from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.handlers.base import BaseRouteHandler
 from litestar.params import HeaderParameter
 
 from edge.domain.auth.services import Actor, authenticate
@@ -38,11 +36,14 @@ def approval_pin(request: Request[Any, Any, Any], body_pin: str | None) -> str |
     return body_pin or request.headers.get(APPROVAL_HEADER)
 
 
-async def device_token_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    # async: Litestar runs a plain-function guard in its thread pool, a thread hop on every request
-    runtime = connection.app.state.get("runtime")
+async def require_device_token(request: Request[Any, Any, Any]) -> None:
+    """The API's ``before_request`` hook: no handler runs, nor is a body read, without the device token.
+
+    A hook rather than a guard: Litestar hands every guard a copy of the route handler, a cost on each
+    request that a check of one header does not need."""
+    runtime = request.app.state.get("runtime")
     expected = runtime.settings.app.device_token if isinstance(runtime, Runtime) else ""
-    given = connection.headers.get(DEVICE_TOKEN_HEADER, "")
+    given = request.headers.get(DEVICE_TOKEN_HEADER, "")
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         raise Problem(401, "device_token", "Unknown device", f"{DEVICE_TOKEN_HEADER} is missing or wrong")
 

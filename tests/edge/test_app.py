@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from litestar.routes import HTTPRoute
 
+from edge.domain.deps import require_device_token
+from edge.plugins import API_PREFIX
 from tests.edge.support import EdgeServer
 
 pytestmark = pytest.mark.integration
@@ -31,6 +34,23 @@ def test_api_needs_the_device_token(edge: EdgeServer) -> None:
     assert r.headers["content-type"].startswith("application/problem+json")
     body = r.json()
     assert body["code"] == "device_token" and body["status"] == 401 and body["instance"] == "/api/v1/catalog"
+
+
+def test_the_device_token_is_checked_before_the_body_is_read(edge: EdgeServer) -> None:
+    before = edge.count("orders")
+    r = httpx.post(f"{edge.url}/api/v1/orders", content=b'{"items": [', headers={"content-type": "application/json"})
+    assert r.status_code == 401 and r.json()["code"] == "device_token"
+    assert edge.count("orders") == before
+
+
+def test_every_api_route_checks_the_device_token(edge: EdgeServer) -> None:
+    """A layer below the API router that set a ``before_request`` of its own would replace the check."""
+    api = [route for route in edge.app.routes if route.path.startswith(API_PREFIX)]
+    assert len(api) > 20
+    for route in api:
+        assert isinstance(route, HTTPRoute), f"{route.path} is not an HTTP route: it would skip the check"
+        for handler in route.route_handlers:
+            assert handler.resolve_before_request() is require_device_token, route.path
 
 
 def test_api_needs_a_session(edge: EdgeServer) -> None:

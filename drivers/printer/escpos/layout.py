@@ -6,6 +6,7 @@ Pure functions: same input and profile, same bytes (the golden tests pin them). 
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -211,7 +212,9 @@ def render_text(lines: Sequence[str], profile: PrinterProfile) -> bytes:
     return w.output
 
 
+@functools.lru_cache(maxsize=16)
 def render_drawer_kick(profile: PrinterProfile, pin: int) -> bytes:
+    """The same few bytes for a profile and pin every time: rendered once, not on every cash sale."""
     w = EscPosWriter(profile)
     w.kick(pin)
     return w.output
