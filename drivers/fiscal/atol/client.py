@@ -7,6 +7,7 @@ key); the result is polled, never re-posted. A lost answer to a mutating task ra
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from datetime import timezone
@@ -89,6 +90,10 @@ class AtolWebServerRegistrar:
             self._client, device_id=device_id, result_timeout=result_timeout, poll_interval=poll_interval
         )
         self._last_document: tuple[int, float] | None = None  # FD number and when it was learned
+        self._moving = asyncio.Lock()
+        """Held while a task this driver sent may move the FN: the number learned after it is then exact, and a
+        caller asking for the last number meanwhile waits for it instead of asking the FN (whose Web Server
+        would queue the question behind the same task anyway)."""
 
     def _learn_document(self, document: FiscalDocument) -> FiscalDocument:
         self._last_document = (document.document_number, time.monotonic())
@@ -122,13 +127,15 @@ class AtolWebServerRegistrar:
         self, task: Task, request_id: uuid.UUID | None, kind: ReceiptKind | None = None
     ) -> FiscalDocument:
         """Run a task that closes a fiscal document; its FD number becomes the last one known."""
-        self._forget_document()
-        raw = await self._session.execute(task, request_id)
-        return self._learn_document(self._document(raw, task.type, kind))
+        async with self._moving:
+            self._forget_document()
+            raw = await self._session.execute(task, request_id)
+            return self._learn_document(self._document(raw, task.type, kind))
 
     async def _other_mutation(self, task: Task) -> bytes | None:
-        self._forget_document()
-        return await self._session.execute(task)
+        async with self._moving:
+            self._forget_document()
+            return await self._session.execute(task)
 
     async def open_shift(self, operator: Operator, request_id: uuid.UUID | None = None) -> FiscalDocument:
         return await self._closing(operator_task("openShift", self._operator(operator)), request_id)
@@ -170,14 +177,25 @@ class AtolWebServerRegistrar:
 
         After this driver itself closed a document, that document's number is the answer without asking
         the FN (the agent journals it before every receipt, and a sale then costs one exchange instead of
-        two); any other operation that could move the FN, a failure, a recovery or the passing of
-        ``LAST_DOCUMENT_TRUST_SECONDS`` sends the next call to the FN again."""
+        two). While this driver is closing one, the answer waits for its number. Any other operation that
+        could move the FN, a failure, a recovery or the passing of ``LAST_DOCUMENT_TRUST_SECONDS`` sends the
+        next call to the FN again."""
+        known = self._trusted_document()
+        if known is not None:
+            return known
+        async with self._moving:
+            known = self._trusted_document()
+            if known is not None:
+                return known
+            number = parse_last_document_number(await self._session.execute(bare_task("getFnStatus")))
+            self._last_document = (number, time.monotonic())
+            return number
+
+    def _trusted_document(self) -> int | None:
         known = self._last_document
         if known is not None and time.monotonic() - known[1] < LAST_DOCUMENT_TRUST_SECONDS:
             return known[0]
-        number = parse_last_document_number(await self._session.execute(bare_task("getFnStatus")))
-        self._last_document = (number, time.monotonic())
-        return number
+        return None
 
     async def shift_status(self) -> FiscalShiftStatus:
         return parse_shift_status(await self._session.execute(bare_task("getShiftStatus")), self.device_tz)

@@ -3,6 +3,7 @@ persistence across restarts, and the mapping of every device error onto the driv
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -28,7 +29,7 @@ from drivers.errors import (
 )
 from drivers.fiscal import AtolWebServerRegistrar
 from drivers.fiscal.atol import client as atol_client
-from drivers.fiscal.atol.tasks import bare_task, encode_request
+from drivers.fiscal.atol.tasks import Task, bare_task, encode_request
 from tests.drivers.fiscal.conftest import OPERATOR, Harness, item, receipt
 
 pytestmark = pytest.mark.integration
@@ -446,6 +447,28 @@ async def test_after_a_failure_or_another_operation_the_fn_is_asked_again(
     before = _sent(driver)
     assert await driver.last_document_number() == 2
     assert _sent(driver) > before
+
+
+async def test_the_last_number_asked_while_a_receipt_is_being_closed_waits_for_that_receipt(
+    counted: AtolWebServerRegistrar, atol: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    driver = counted
+    opened = await driver.open_shift(OPERATOR)
+    asked: list[str] = []
+    execute = driver._session.execute
+
+    async def spy(task: Task, request_id: uuid.UUID | None = None) -> bytes | None:
+        asked.append(task.type)
+        return await execute(task, request_id)
+
+    monkeypatch.setattr(driver._session, "execute", spy)
+    atol.faults(delay=0.2)  # the receipt takes the device 0.2 s
+    selling = asyncio.create_task(driver.register_receipt(receipt(), uuid.uuid4()))
+    await asyncio.sleep(0.05)
+    last = await driver.last_document_number()
+    assert selling.done()
+    assert last == (await selling).document_number == opened.document_number + 1
+    assert asked == ["sell"]  # the FN was not asked: the receipt's own number answered
 
 
 async def test_a_document_another_client_closed_is_seen_once_the_trusted_number_lapses(
