@@ -48,13 +48,13 @@ _REPLACEMENTS = str.maketrans(
         "ї": "i",
         "є": "е",
     }
+    | {chr(code): " " for code in [*range(0x20), 0x7F]}
 )
 
 
 def clean_text(text: str) -> str:
     """Map characters the code page lacks, and blank control characters so data never becomes commands."""
-    text = text.translate(_REPLACEMENTS)
-    return "".join(" " if ord(ch) < 0x20 or ord(ch) == 0x7F else ch for ch in text)
+    return text.translate(_REPLACEMENTS)
 
 
 class _EscposProfile(_EscposProfileBase):  # type: ignore[misc]
