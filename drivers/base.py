@@ -203,13 +203,24 @@ class FiscalOutcomeKind(StrEnum):
     UNKNOWN = "unknown"  # could not tell: keep the order locked, ask again later
 
 
+class Refutation(StrEnum):
+    """Why a named document cannot be this receipt."""
+
+    ISSUED_BEFORE = "issued_before"  # the FN held it before the receipt was sent
+    NOT_IN_FN = "not_in_fn"  # the FN has no document of that number yet
+    ANOTHER_OPERATION = "another_operation"  # it is another order's or operation's
+    DIFFERENT_SALE = "different_sale"  # another kind of document, operation or total
+    REQUEST_BECAME = "request_became"  # the Web Server recorded this receipt's request as another document
+    REQUEST_REFUSED = "request_refused"  # the device refused this receipt: it is no document at all
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FiscalOutcome:
     kind: FiscalOutcomeKind
     document: FiscalDocument | None = None
     detail: str = ""
     request_unknown: bool = False  # the Web Server has no record of the request (it never reached the device)
-    refuted: bool = False  # the named document is proven not to be this receipt (``detail`` says why)
+    refuted: Refutation | None = None  # the named document is proven not to be this receipt (``detail`` says how)
 
 
 class ShiftState(StrEnum):

@@ -214,6 +214,18 @@ JS_STRINGS: dict[str, str] = {
     "p_order_locked": N_("The order waits for a device answer"),
     "p_orders_in_checkout": N_("Some orders are still being paid or fiscalized: finish them first"),
     "p_document_mismatch": N_("The fiscal storage has no such receipt for this sale: check the FD on the receipt"),
+    "p_document_mismatch_issued_before": N_(
+        "That FD was issued before this sale was sent to the registrar: check the FD on the receipt"
+    ),
+    "p_document_mismatch_not_in_fn": N_("The fiscal storage has no receipt with that FD yet: check the number"),
+    "p_document_mismatch_another_operation": N_("That FD already belongs to another order or operation"),
+    "p_document_mismatch_different_sale": N_("That FD is a different operation or total, not this sale"),
+    "p_document_mismatch_request_became": N_(
+        "The registrar recorded this sale under another FD: close this window and press Finish"
+    ),
+    "p_document_mismatch_request_refused": N_(
+        "The registrar refused this sale, so it has no receipt: close this window and press Finish"
+    ),
     "p_order_not_editable": N_("The order can no longer be changed"),
     "p_shift_closed": N_("The shift is closed: open a shift to sell"),
     "p_shift_open": N_("The shift is already open"),

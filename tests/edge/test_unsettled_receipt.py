@@ -61,15 +61,15 @@ def test_a_manager_names_the_receipt_the_devices_cannot_tell_apart(fresh_edge: E
         r = client.post(f"/orders/{locked['id']}/fiscalize", json=bad)
         assert r.status_code == 400 and r.headers["content-type"].startswith("application/problem+json"), r.text
     wrong = {
-        before: "before this receipt was sent",
-        theirs: "another operation's",
-        device_only + 100: "the FN has no FD",
+        before: ("issued_before", "before this receipt was sent"),
+        theirs: ("another_operation", "another operation's"),
+        device_only + 100: ("not_in_fn", "the FN has no FD"),
     }
     sells = len(_sells(fresh_edge))
-    for number, why in wrong.items():
+    for number, (reason, why) in wrong.items():
         r = client.post(f"/orders/{locked['id']}/fiscalize", json={"document_number": number, "approval_pin": "2222"})
         assert r.status_code == 409 and r.json()["code"] == "document_mismatch", r.text
-        assert why in r.json()["detail"], r.text
+        assert r.json()["reason"] == reason and why in r.json()["detail"], r.text
         still = client.get(f"/orders/{locked['id']}").json()["data"]
         assert still["status"] == "fiscalizing" and still["fiscal_document"] is None
     assert fresh_edge.query("SELECT action FROM audit_log WHERE action = 'fiscal_document_named'") == []

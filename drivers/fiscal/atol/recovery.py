@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import timezone
 
-from drivers.base import FiscalOutcome, FiscalOutcomeKind, PendingFiscal
+from drivers.base import FiscalOutcome, FiscalOutcomeKind, PendingFiscal, Refutation
 from drivers.errors import DeviceError
 from drivers.fiscal.atol._webserver import WebServerSession
 from drivers.fiscal.atol.errors import CLOSE_RECEIPT_INTERRUPTED, is_connection_code
@@ -50,9 +50,10 @@ async def resolve(
     if named is None:
         return outcome
     if outcome.kind is NOT_REGISTERED:
-        return _refuted(f"FD {named} is not this receipt: {outcome.detail}")
+        return _refuted(Refutation.REQUEST_REFUSED, f"FD {named} is not this receipt: {outcome.detail}")
     if outcome.document is not None and outcome.document.document_number != named:
-        return _refuted(f"the request itself became FD {outcome.document.document_number}, not FD {named}")
+        became = outcome.document.document_number
+        return _refuted(Refutation.REQUEST_BECAME, f"the request itself became FD {became}, not FD {named}")
     return outcome
 
 
@@ -88,8 +89,8 @@ async def _resolve(
     return await _from_fiscal_storage(session, pending, device_tz=device_tz)
 
 
-def _refuted(detail: str) -> FiscalOutcome:
-    return FiscalOutcome(kind=UNKNOWN, refuted=True, detail=detail)
+def _refuted(why: Refutation, detail: str) -> FiscalOutcome:
+    return FiscalOutcome(kind=UNKNOWN, refuted=why, detail=detail)
 
 
 async def _named_in_fiscal_storage(
@@ -101,19 +102,22 @@ async def _named_in_fiscal_storage(
         return FiscalOutcome(kind=UNKNOWN, detail=f"fiscal storage unreachable: {exc.message}")
     known = pending.last_known_document_number
     if number <= known:
-        return _refuted(f"FD {number} was issued before this receipt was sent (the FN was at FD {known})")
+        return _refuted(
+            Refutation.ISSUED_BEFORE, f"FD {number} was issued before this receipt was sent (the FN was at FD {known})"
+        )
     if number > last:
-        return _refuted(f"the FN has no FD {number}: its last document is FD {last}")
+        return _refuted(Refutation.NOT_IN_FN, f"the FN has no FD {number}: its last document is FD {last}")
     if number in pending.claimed_documents:
-        return _refuted(f"FD {number} is another operation's")
+        return _refuted(Refutation.ANOTHER_OPERATION, f"FD {number} is another operation's")
     try:
         candidate = parse_fn_document(await session.execute(fn_document_task(number)), number, device_tz)
     except DeviceError as exc:
         return FiscalOutcome(kind=UNKNOWN, detail=f"cannot read FD {number}: {exc.message}")
     if not candidate.matches(pending.kind, pending.total):
         return _refuted(
+            Refutation.DIFFERENT_SALE,
             f"FD {number} is not a {pending.kind.value} of {pending.total} kopecks (document type "
-            f"{candidate.document_type}, operation {candidate.operation}, total {candidate.total})"
+            f"{candidate.document_type}, operation {candidate.operation}, total {candidate.total})",
         )
     return await _recovered(session, pending, candidate)
 

@@ -84,7 +84,8 @@ class CheckoutController(Controller):
 
         ``document_number`` (manager PIN): where the devices cannot tell which fiscal document is this sale's,
         the FD on the customer's receipt, checked against the fiscal storage (409 ``document_mismatch`` if it
-        cannot be this sale's; nothing changes)."""
+        cannot be this sale's, its ``reason`` one of ``issued_before``, ``not_in_fn``, ``another_operation``,
+        ``different_sale``, ``request_became``, ``request_refused``; nothing changes)."""
         require(actor, SELLERS, "fiscalizing")
         number = data.document_number if data is not None else None
         approver = None

@@ -24,6 +24,7 @@ from drivers.base import (
     FiscalRegistrar,
     PendingFiscal,
     ReceiptKind,
+    Refutation,
 )
 from drivers.errors import (
     DeviceError,
@@ -288,7 +289,7 @@ async def settle_named_document(
         raise Problem(503, "outcome_unknown", "The fiscal storage cannot be read", "Try again in a moment")
     outcome = await resolve_sell(rt, fiscal, pending_sell(entry, claimed=claimed, named=number))
     if outcome.refuted:
-        raise conflict("document_mismatch", "Not this order's receipt", outcome.detail)
+        raise conflict("document_mismatch", "Not this order's receipt", outcome.detail, reason=outcome.refuted.value)
     doc = outcome.document
     if outcome.kind is not FiscalOutcomeKind.REGISTERED or doc is None:
         raise Problem(503, "outcome_unknown", "The fiscal storage cannot be read", outcome.detail or "Try again")
@@ -302,7 +303,9 @@ async def settle_named_document(
             rt, order_id, entry.id, document_info(doc, "sell"), doc, open_after_steps=True, check=check
         )
     except _Contested as exc:
-        raise conflict("document_mismatch", "Not this order's receipt", str(exc)) from exc
+        raise conflict(
+            "document_mismatch", "Not this order's receipt", str(exc), reason=Refutation.ANOTHER_OPERATION.value
+        ) from exc
     log.info("fiscal_document_named", order_id=order_id, fd=doc.document_number, approver=str(approver.staff_id))
     warnings: list[str] = []
     if planned:

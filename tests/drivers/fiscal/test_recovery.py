@@ -11,7 +11,15 @@ from typing import Any
 
 import pytest
 
-from drivers.base import FiscalDocument, FiscalOutcomeKind, FiscalPaymentType, FiscalReceipt, PendingFiscal, ReceiptKind
+from drivers.base import (
+    FiscalDocument,
+    FiscalOutcomeKind,
+    FiscalPaymentType,
+    FiscalReceipt,
+    PendingFiscal,
+    ReceiptKind,
+    Refutation,
+)
 from drivers.errors import OutcomeUnknown, PaperOut
 from drivers.fiscal import AtolWebServerRegistrar
 from drivers.fiscal.atol.tasks import bare_task, encode_request, operator_task, receipt_task
@@ -336,15 +344,15 @@ async def test_a_named_document_that_cannot_be_this_receipt_is_refuted(shop: Ato
     claimed = await shop.register_receipt(receipt(), uuid.uuid4())
     last = await shop.last_document_number()
     cases = {
-        before.document_number: "before this receipt was sent",
-        last + 1: f"its last document is FD {last}",
-        other_total.document_number: "is not a sell of 25010 kopecks",
-        claimed.document_number: "another operation's",
+        before.document_number: (Refutation.ISSUED_BEFORE, "before this receipt was sent"),
+        last + 1: (Refutation.NOT_IN_FN, f"its last document is FD {last}"),
+        other_total.document_number: (Refutation.DIFFERENT_SALE, "is not a sell of 25010 kopecks"),
+        claimed.document_number: (Refutation.ANOTHER_OPERATION, "another operation's"),
     }
-    for number, why in cases.items():
+    for number, (reason, why) in cases.items():
         named = replace(pending, named_document=number, claimed_documents=frozenset({claimed.document_number}))
         outcome = await shop.resolve(named)
-        assert outcome.kind is UNKNOWN and outcome.refuted and why in outcome.detail, (number, outcome)
+        assert outcome.kind is UNKNOWN and outcome.refuted is reason and why in outcome.detail, (number, outcome)
         assert outcome.document is None
 
 
@@ -354,7 +362,7 @@ async def test_a_named_document_is_refuted_by_the_requests_own_record(shop: Atol
     doc = await shop.register_receipt(sale, pending.request_id)
     other = await shop.register_receipt(receipt(), uuid.uuid4())
     outcome = await shop.resolve(replace(pending, named_document=other.document_number))
-    assert outcome.kind is UNKNOWN and outcome.refuted
+    assert outcome.kind is UNKNOWN and outcome.refuted is Refutation.REQUEST_BECAME
     assert f"the request itself became FD {doc.document_number}" in outcome.detail
     mine = await shop.resolve(replace(pending, named_document=doc.document_number))
     assert mine.kind is REGISTERED and mine.document is not None and not mine.document.recovered
@@ -371,7 +379,8 @@ async def test_a_named_document_is_refuted_when_the_device_refused_the_request(
     atol.faults(paperOut=False)
     other = await shop.register_receipt(receipt(), uuid.uuid4())
     outcome = await shop.resolve(replace(pending, named_document=other.document_number))
-    assert outcome.kind is UNKNOWN and outcome.refuted and "is not this receipt: device refused" in outcome.detail
+    assert outcome.kind is UNKNOWN and outcome.refuted is Refutation.REQUEST_REFUSED
+    assert "is not this receipt: device refused" in outcome.detail
 
 
 async def test_a_named_document_is_unknown_while_the_fn_cannot_be_read(

@@ -306,7 +306,7 @@ def test_a_sale_the_devices_cannot_tell_apart_is_settled_with_the_fd_on_the_rece
     page.fill("#fd-number", str(earlier))  # a receipt from before this sale
     page.click("#fd-form button[type=submit]")
     pos.manager_pin(page, PINS["manager"])
-    page.locator("#fd-error", has_text="нет такого чека этой продажи").wait_for()
+    page.locator("#fd-error", has_text="выдан раньше, чем продажа ушла в кассу").wait_for()  # why, in words
     assert _order(agent, order["id"])["status"] == "fiscalizing"
     screenshot(page, "pos-enter-fd")
 

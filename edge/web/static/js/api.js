@@ -57,7 +57,8 @@
   /* the API's titles are English: show our own words for the codes we know, the API's text otherwise */
   function problemText(err) {
     if (!(err instanceof ApiError)) return T.error + (err && err.message ? ": " + err.message : "");
-    const known = T["p_" + err.code];
+    // a problem with a "reason" may have words of its own for it (p_<code>_<reason>)
+    const known = (typeof err.body.reason === "string" && T["p_" + err.code + "_" + err.body.reason]) || T["p_" + err.code];
     if (known) return known;
     return err.title && err.body.detail && err.body.detail !== err.title ? err.title + " — " + err.body.detail : (err.title || err.message);
   }
