@@ -11,6 +11,10 @@ import httpx
 import pytest
 
 from edge import app as edge_app
+from edge.db.sql import Row
+from edge.domain.checkout import recovery
+from edge.domain.checkout.fiscal import Planned
+from edge.domain.runtime import Runtime
 from tests.edge.support import (
     CAPPUCCINO,
     CROISSANT,
@@ -430,6 +434,14 @@ def test_the_background_retry_leaves_a_sale_in_flight_to_its_saga(
         sell = "SELECT state FROM device_journal WHERE order_id = ? AND kind = 'sell'"
         while not server.query(sell, order["id"]):
             time.sleep(0.005)
+        touched: list[str] = []  # orders whose fiscal rows the retry set out to settle
+        settle = recovery._fiscal
+
+        async def spy(rt: Runtime, entry: Row, after: Planned, *, drawer: bool) -> None:
+            touched.append(entry.order_id)
+            await settle(rt, entry, after, drawer=drawer)
+
+        monkeypatch.setattr(recovery, "_fiscal", spy)
         server.runtime.recovery_pending = 1  # as after a start-up that left something unresolved
         states = set()
         while paying.is_alive():
@@ -439,6 +451,7 @@ def test_the_background_retry_leaves_a_sale_in_flight_to_its_saga(
         [answer] = answers
         assert answer.status_code == 201 and answer.json()["data"]["order"]["status"] == "fiscalized", answer.text
         assert states <= {"pending", "done"}, states  # never settled by the retry while the saga drove it
+        assert touched == []  # the retry waited for the order's lock, and then the saga had settled its row
         kinds = server.query("SELECT kind FROM device_journal WHERE order_id = ? AND device != 'fiscal'", order["id"])
         assert sorted(kinds) == [("drawerOpen",), ("kitchenTicket",)]
         client.close()
