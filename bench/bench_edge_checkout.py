@@ -2,7 +2,9 @@
 and the ATOL, ESC/POS and ZVT emulators (zero delay) each in its own process, as on a till. Splits each checkout
 into time inside device calls and the agent's own overhead, sets that against as many bare SQLite commits as a
 checkout makes (counted by the agent's own metric, measured in the same run), and reports sustained orders per
-second, sequential and concurrent, with the CPU each process spends per checkout.
+second, sequential and concurrent, with the CPU each process spends per checkout. The concurrent rate is set
+against the bare till (``bench/_bare_till.py``) on fresh emulators in the same run: the same requests, commits
+and device exchanges done by the least code, i.e. what this machine and these emulators allow at all.
 
 The cashiers are a lean keep-alive HTTP/1.1 client (the standard library's), so the figures are the agent's
 and the devices', not the load generator's."""
@@ -137,10 +139,11 @@ class _Processes:
         self.logs = logs
         self.running: dict[str, subprocess.Popen[bytes]] = {}
 
-    def spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+    def spawn(self, name: str, args: list[str], module: str = "yago_cli") -> subprocess.Popen[bytes]:
         with (self.logs / f"{name}.log").open("wb") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "yago_cli", *args],
+                [sys.executable, "-m", module, *args],
+                cwd=Path(__file__).resolve().parents[1],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -213,10 +216,12 @@ def _write_config(root: Path, ports: dict[str, int]) -> Path:
 
 
 @contextlib.contextmanager
-def _till(root: Path) -> Iterator[tuple[str, dict[str, int]]]:
-    """The three emulators and the agent, each its own process; yields the agent's base URL and the pids."""
+def _till(root: Path, *, bare: bool = False) -> Iterator[tuple[str, dict[str, int]]]:
+    """The three emulators and the agent (``bare``: the bare till instead, whose fiscal shift it opens
+    itself), each its own process; yields the till's base URL and the pids."""
     ports = {name: _free_port() for name in ("atol", "printer", "terminal", "agent")}
     sim = root / "sim"
+    root.mkdir(parents=True, exist_ok=True)
     procs = _Processes(root)
     try:
         procs.spawn(
@@ -236,9 +241,20 @@ def _till(root: Path) -> Iterator[tuple[str, dict[str, int]]]:
         )  # fmt: skip
         for name in ("atol", "printer", "terminal"):
             procs.wait_port(name, ports[name])
+        base = f"http://127.0.0.1:{ports['agent']}"
+        if bare:
+            procs.spawn(
+                "bare",
+                ["--port", str(ports["agent"]), "--atol-port", str(ports["atol"]),
+                 "--printer-port", str(ports["printer"]), "--db", str(root / "bare-till.db")],
+                module="bench._bare_till",
+            )  # fmt: skip
+            procs.wait_port("bare", ports["agent"])
+            yield base, {name: proc.pid for name, proc in procs.running.items()}
+            procs.check("bare")
+            return
         config = _write_config(root, ports)
         procs.spawn("agent", ["edge", "run", "--config", str(config)])
-        base = f"http://127.0.0.1:{ports['agent']}"
         procs.wait_port("agent", ports["agent"])
         deadline = time.monotonic() + START_SECONDS
         while httpx.get(f"{base}/readyz", headers={"X-Device-Token": TOKEN}).status_code != 200:
@@ -281,9 +297,16 @@ def _sequential(port: int, agent: _Agent) -> tuple[list[float], list[float], flo
 def _concurrent(
     port: int, pids: dict[str, int], agent: _Agent
 ) -> tuple[int, float, list[float], dict[str, float], float]:
-    """``CONCURRENT_CLIENTS`` cashiers checking out as fast as they can for ``CONCURRENT_SECONDS``; also the CPU
-    seconds each process spent per checkout meanwhile, and the COMMITs per checkout (several cashiers' writes
-    share one)."""
+    """:func:`_load` on the agent, and the COMMITs per checkout meanwhile (several cashiers' writes share one)."""
+    _, _, syncs_before = agent.counters()
+    count, rate, latencies, per_checkout = _load(port, pids)
+    _, _, syncs_after = agent.counters()
+    return count, rate, latencies, per_checkout, (syncs_after - syncs_before) / count
+
+
+def _load(port: int, pids: dict[str, int]) -> tuple[int, float, list[float], dict[str, float]]:
+    """``CONCURRENT_CLIENTS`` cashiers checking out as fast as they can for ``CONCURRENT_SECONDS``: checkouts,
+    orders/s, latencies, and the CPU seconds each process spent per checkout meanwhile."""
     cashiers = [_Cashier(port) for _ in range(CONCURRENT_CLIENTS)]
     latencies: list[list[float]] = [[] for _ in cashiers]
     errors: list[BaseException] = []
@@ -298,7 +321,6 @@ def _concurrent(
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 
-    _, _, syncs_before = agent.counters()
     cpu_before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
     own_before = time.process_time()
     started = time.perf_counter()
@@ -310,14 +332,13 @@ def _concurrent(
     elapsed = time.perf_counter() - started
     cpu = {name: _cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
     cpu["cashiers (this process)"] = time.process_time() - own_before
-    _, _, syncs_after = agent.counters()
     for cashier in cashiers:
         cashier.close()
     if errors:
         raise errors[0]
     flat = [t for per_client in latencies for t in per_client]
     per_checkout = {name: seconds / len(flat) for name, seconds in cpu.items()}
-    return len(flat), len(flat) / elapsed, flat, per_checkout, (syncs_after - syncs_before) / len(flat)
+    return len(flat), len(flat) / elapsed, flat, per_checkout
 
 
 def _ms(seconds: float) -> str:
@@ -341,6 +362,8 @@ def main() -> None:
             totals, devices, sequential_rate, commits = _sequential(port, agent)
             concurrent_orders, concurrent_rate, concurrent_totals, cpu, syncs = _concurrent(port, pids, agent)
             agent.close()
+        with _till(root / "bare", bare=True) as (base, pids):
+            bare_count, bare_rate, bare_totals, bare_cpu = _load(int(base.rsplit(":", 1)[1]), pids)
         per_checkout = max(1, round(commits))
         bare = _bare_commits(root / "bare.db", len(totals) * per_checkout)
     overhead = [t - d for t, d in zip(totals, devices, strict=True)]
@@ -366,6 +389,13 @@ def main() -> None:
         f"{concurrent_rate:7.1f} orders/s ({concurrent_orders} orders; checkout p50 "
         f"{_ms(statistics.median(concurrent_totals)).strip()}, p99 {_ms(_percentile(concurrent_totals, 0.99)).strip()})"
     )
+    print(
+        f"  the bare till (bench/_bare_till.py: the same requests, commits and device exchanges with no framework,"
+        f" checks or recovery),\n    {CONCURRENT_CLIENTS} cashiers: {bare_rate:7.1f} orders/s ({bare_count} orders;"
+        f" checkout p50 {_ms(statistics.median(bare_totals)).strip()}); CPU per checkout: "
+        + ", ".join(f"{name} {seconds * 1000:.2f} ms" for name, seconds in bare_cpu.items() if name != "terminal")
+    )
+    print(f"  ratio agent / bare till, {CONCURRENT_CLIENTS} cashiers: {concurrent_rate / bare_rate:.2f}× the orders/s")
     print(f"  meanwhile the {commits:.0f} write transactions of a checkout took {syncs:.2f} COMMITs (fsyncs)")
     busiest = max(cpu, key=lambda name: cpu[name])
     print(

@@ -83,8 +83,13 @@ async def bare_sale(http: BareHttp, task_json: bytes) -> None:
         pause = min(pause * 2, 0.25)
 
 
+def sale_task_json() -> bytes:
+    """The sell task of ``SALE`` as the driver encodes it, to splice into a request of any uuid."""
+    return encode_request("x", [receipt_task(SALE)]).split(b'"request":[', 1)[1][:-2]
+
+
 async def measure(url: str) -> tuple[list[float], list[float]]:
-    task_json = encode_request("x", [receipt_task(SALE)]).split(b'"request":[', 1)[1][:-2]
+    task_json = sale_task_json()
     driver_times: list[float] = []
     bare_times: list[float] = []
     host, port = url.split("//", 1)[1].split(":")
